@@ -1,0 +1,12 @@
+/*
+ * pg_idm.c - module entry point
+ *
+ * pg_idm needs no shared memory and no background worker, so it works
+ * without shared_preload_libraries; everything else lives in the file of
+ * its concern (see DESIGN.md).
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+
+PG_MODULE_MAGIC;
