@@ -3,13 +3,16 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pg_idm;
 RESET client_min_messages;
 \set SHOW_CONTEXT never
--- err(sql): runs sql, returns "SQLSTATE: message" of its error (or 'no error')
+-- err(sql): runs sql, returns "SQLSTATE: message (detail)" of its error
 CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE
+    detail text;
 BEGIN
     EXECUTE q;
     RETURN 'no error';
 EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
+    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+    RETURN SQLSTATE || ': ' || SQLERRM || coalesce(' (' || nullif(detail, '') || ')', '');
 END $f$;
 
 -- the published Standard Webhooks / Svix example vector

@@ -60,3 +60,8 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION idm.current_environment(text) IS
     'the given environment id, else the setting idm.environment_id; raises if neither';
+
+CREATE FUNCTION idm.check_email(value text, field text DEFAULT 'email') RETURNS boolean
+    AS 'MODULE_PATHNAME', 'check_email' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION idm.check_email(text, text) IS
+    'true if value is a plain address local@domain (dot-atom, RFC 1035 labels); raises 22023 saying why';
