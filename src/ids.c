@@ -19,6 +19,7 @@
 #include "utils/timestamp.h"
 
 #include "ids.h"
+#include "ids_core.h"
 
 PG_FUNCTION_INFO_V1(gen_id);
 PG_FUNCTION_INFO_V1(check_id);
@@ -89,25 +90,12 @@ IdmNewId(const char *prefix, char *buf)
 void
 IdmCheckId(const char *id, const char *prefix, const char *field)
 {
-	size_t		plen = strlen(prefix);
-	size_t		len = strlen(id);
-	const char *p;
-
-	if (len > IDM_ID_MAXLEN || len <= plen + 1 ||
-		strncmp(id, prefix, plen) != 0 || id[plen] != '_')
-		goto bad;
-	for (p = id + plen + 1; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
-			  (*p >= 'A' && *p <= 'Z')))
-			goto bad;
-	return;
-
-bad:
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid %s: \"%s\"", field, id),
-			 errdetail("An id of this kind is \"%s_\" followed by letters or digits, at most %d characters in all.",
-					   prefix, IDM_ID_MAXLEN)));
+	if (!IdmIdWellFormed(id, strlen(id), prefix))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid %s: \"%s\"", field, id),
+				 errdetail("An id of this kind is \"%s_\" followed by letters or digits, at most %d characters in all.",
+						   prefix, IDM_ID_MAXLEN)));
 }
 
 /* idm.gen_id(prefix text) returns text */

@@ -4,8 +4,7 @@
 #ifndef PG_IDM_IDS_H
 #define PG_IDM_IDS_H
 
-/* The API's limit on an id's length */
-#define IDM_ID_MAXLEN 32
+#include "ids_core.h"		/* IDM_ID_MAXLEN */
 
 /* Writes a new id for a known prefix into buf (IDM_ID_MAXLEN + 1 bytes) */
 extern void IdmNewId(const char *prefix, char *buf);

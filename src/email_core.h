@@ -1,0 +1,18 @@
+/*
+ * email_core.h - email address syntax without PostgreSQL dependencies
+ */
+#ifndef PG_IDM_EMAIL_CORE_H
+#define PG_IDM_EMAIL_CORE_H
+
+#include <stdbool.h>
+
+/*
+ * Checks an address "local@domain": local part a dot-atom of RFC 5322
+ * (<= 64 bytes), domain ASCII labels of RFC 1035 (letters, digits, hyphens,
+ * <= 63 bytes each, <= 253 in all, at least two labels, alphabetic TLD).
+ * Returns NULL if valid, else a sentence saying why; *at receives the
+ * offset of the '@'.
+ */
+extern const char *IdmEmailProblem(const char *email, int len, int *at);
+
+#endif
