@@ -12,9 +12,22 @@ SELECT idm.create_organization('Acme Corp', 'acme-001', 'US', '{"plan": "trial"}
 UPDATE idm.organizations
 SET metadata = '{"plan": "enterprise"}',
     settings = '{"features": [{"name": "sso", "enabled": true}, {"name": "dir_sync", "enabled": false}]}'
-WHERE external_id = 'acme-001';
-UPDATE idm.organizations SET display_name = display_name WHERE external_id = 'acme-001';
+WHERE environment_id = 'env_demo' AND external_id = 'acme-001';
+UPDATE idm.organizations SET display_name = display_name WHERE environment_id = 'env_demo' AND external_id = 'acme-001';
+
+-- Its first employee, who signed in with Google.
+INSERT INTO idm.users (environment_id, email, given_name, family_name, name, email_verified)
+VALUES ('env_demo', 'john.doe@acmecorp.com', 'John', 'Doe', 'John Doe', true);
+INSERT INTO idm.external_identities (environment_id, user_id, connection_id, connection_provider,
+                                     connection_type, connection_user_id, is_social)
+SELECT 'env_demo', id, 'conn_97896332307464201', 'GOOGLE', 'OAUTH', '105055379523565727691', true
+FROM idm.users WHERE environment_id = 'env_demo' AND email = 'john.doe@acmecorp.com';
+INSERT INTO idm.memberships (environment_id, organization_id, user_id, provisioning_method, join_time)
+SELECT 'env_demo', o.id, u.id, 'org_creator', now()
+FROM idm.organizations o, idm.users u
+WHERE o.environment_id = 'env_demo' AND u.environment_id = 'env_demo'
+  AND o.external_id = 'acme-001' AND u.email = 'john.doe@acmecorp.com';
 
 -- A second customer tries the product, then leaves.
 SELECT idm.create_organization('Globex', 'globex-042', 'EU');
-SELECT idm.delete_organization(id) FROM idm.organizations WHERE external_id = 'globex-042';
+SELECT idm.delete_organization(id) FROM idm.organizations WHERE environment_id = 'env_demo' AND external_id = 'globex-042';
