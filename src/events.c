@@ -169,6 +169,8 @@ IdmEmitEvent(const char *type, const char *environment_id,
 	Relation	rel;
 	HeapTuple	tuple;
 
+	if (!IdmEventEnabled(type, environment_id))
+		return;
 	IdmNewId("evt", id);
 	values[EV_ID] = CStringGetTextDatum(id);
 	values[EV_TYPE] = EnumValue("event_type", et->type);

@@ -28,8 +28,15 @@ enum
 extern const IdmEventType *IdmEventTypeLookup(const char *type);
 
 /*
- * Writes one event row in the current transaction.  organization_id may be
- * NULL; it is kept on the envelope only where the catalogue says so.
+ * False when the environment has switched events off, or this type off
+ * (idm.environments.events_enabled / disabled_event_types).
+ */
+extern bool IdmEventEnabled(const char *type, const char *environment_id);
+
+/*
+ * Writes one event row in the current transaction, unless the environment
+ * switched it off.  organization_id may be NULL; it is kept on the envelope
+ * only where the catalogue says so.
  */
 extern void IdmEmitEvent(const char *type, const char *environment_id,
 						 const char *organization_id, Jsonb *data);

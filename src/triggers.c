@@ -92,7 +92,13 @@ IdmRowEventTrigger(FunctionCallInfo fcinfo, const char *funcname,
 		type = NULL;
 
 	if (type != NULL)
-		IdmEmitEvent(type, IdmColumnText(desc, row, "environment_id"),
-					 OrgOf(events, desc, row), events->build(desc, row, deleted));
+	{
+		char	   *env = IdmColumnText(desc, row, "environment_id");
+
+		/* ask first: a switched-off event costs no payload */
+		if (IdmEventEnabled(type, env))
+			IdmEmitEvent(type, env, OrgOf(events, desc, row),
+						 events->build(desc, row, deleted));
+	}
 	return PointerGetDatum(NULL);
 }

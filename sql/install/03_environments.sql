@@ -7,6 +7,9 @@ CREATE TABLE idm.environments (
     -- Standard Webhooks signing secret; never copied into events or errors
     webhook_secret text NOT NULL DEFAULT idm.gen_webhook_secret()
                    CHECK (webhook_secret ~ '^whsec_[A-Za-z0-9+/]{32,}={0,2}$'),
+    -- switches: all events of the environment, or some types, can be off
+    events_enabled boolean NOT NULL DEFAULT true,
+    disabled_event_types idm.event_type[] NOT NULL DEFAULT '{}',
     create_time    timestamptz NOT NULL DEFAULT now(),
     update_time    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (id)
@@ -17,3 +20,36 @@ CREATE TRIGGER environments_stamp_times BEFORE INSERT OR UPDATE ON idm.environme
     FOR EACH ROW EXECUTE FUNCTION idm.stamp_times('create_time', 'update_time');
 
 SELECT pg_catalog.pg_extension_config_dump('idm.environments', '');
+
+-- Switching events off and on.  types NULL means the whole environment.
+CREATE FUNCTION idm.disable_events(types idm.event_type[] DEFAULT NULL, environment_id text DEFAULT NULL)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE idm.environments e SET
+        events_enabled = CASE WHEN types IS NULL THEN false ELSE e.events_enabled END,
+        disabled_event_types = CASE WHEN types IS NULL THEN e.disabled_event_types
+            ELSE ARRAY(SELECT DISTINCT t FROM unnest(e.disabled_event_types || types) t ORDER BY t) END
+    WHERE e.id = idm.current_environment(disable_events.environment_id);
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'environment "%" does not exist', idm.current_environment(disable_events.environment_id)
+            USING ERRCODE = 'P0002';
+    END IF;
+END $$;
+COMMENT ON FUNCTION idm.disable_events(idm.event_type[], text) IS
+    'stops writing events of the given types (NULL: all events) for an environment';
+
+CREATE FUNCTION idm.enable_events(types idm.event_type[] DEFAULT NULL, environment_id text DEFAULT NULL)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE idm.environments e SET
+        events_enabled = CASE WHEN types IS NULL THEN true ELSE e.events_enabled END,
+        disabled_event_types = CASE WHEN types IS NULL THEN '{}'
+            ELSE ARRAY(SELECT t FROM unnest(e.disabled_event_types) t WHERE t <> ALL (types) ORDER BY t) END
+    WHERE e.id = idm.current_environment(enable_events.environment_id);
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'environment "%" does not exist', idm.current_environment(enable_events.environment_id)
+            USING ERRCODE = 'P0002';
+    END IF;
+END $$;
+COMMENT ON FUNCTION idm.enable_events(idm.event_type[], text) IS
+    'writes events of the given types again (NULL: all events, clearing every switch)';
