@@ -31,3 +31,14 @@ WHERE o.environment_id = 'env_demo' AND u.environment_id = 'env_demo'
 -- A second customer tries the product, then leaves.
 SELECT idm.create_organization('Globex', 'globex-042', 'EU');
 SELECT idm.delete_organization(id) FROM idm.organizations WHERE environment_id = 'env_demo' AND external_id = 'globex-042';
+
+-- Acme proves acme.com, sets up Okta SSO and turns it on; its partner's
+-- staff may join too.  Signing in as jane@sales.acme.com is now SSO-only.
+SELECT idm.create_domain(id, 'Acme.com') FROM idm.organizations WHERE environment_id = 'env_demo' AND external_id = 'acme-001';
+SELECT idm.create_domain(id, 'acme-partners.com', 'ALLOWED_EMAIL_DOMAIN')
+FROM idm.organizations WHERE environment_id = 'env_demo' AND external_id = 'acme-001';
+SELECT id AS acme_sso FROM idm.create_connection(
+    (SELECT id FROM idm.organizations WHERE environment_id = 'env_demo' AND external_id = 'acme-001'),
+    'SAML', 'OKTA', 'COMPLETED', provider_key => 'okta') \gset
+SELECT idm.enable_connection(:'acme_sso');
+SELECT sso_enforced, connection_id = :'acme_sso' AS via_okta FROM idm.route_email('jane@sales.acme.com');

@@ -9,6 +9,7 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
+#include "domain.h"
 #include "email.h"
 #include "email_core.h"
 
@@ -18,7 +19,23 @@ void
 IdmCheckEmail(const char *email, int len, const char *field)
 {
 	int			at;
-	const char *why = IdmEmailProblem(email, len, &at);
+	const char *why;
+	const char *checked = email;
+	int			checked_len = len;
+
+	/* an internationalised domain is checked in NFC, as domains are */
+	for (int i = 0; i < len; i++)
+		if (IS_HIGHBIT_SET(email[i]))
+		{
+			checked = IdmNfcUtf8(email, len, &checked_len);
+			if (checked == NULL)
+			{
+				checked = email;
+				checked_len = len;
+			}
+			break;
+		}
+	why = IdmEmailProblem(checked, checked_len, &at);
 
 	if (why != NULL)
 		ereport(ERROR,

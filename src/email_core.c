@@ -6,16 +6,14 @@
  * 5322: no quoted local parts, comments or address literals, which identity
  * providers do not issue and which make matching by domain ambiguous.
  */
-#include <ctype.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
+#include "domain_core.h"
 #include "email_core.h"
 
 #define LOCAL_MAX 64
-#define DOMAIN_MAX 253
-#define LABEL_MAX 63
 
 /* RFC 5322 atext */
 static bool
@@ -44,45 +42,22 @@ LocalPartProblem(const char *s, int len)
 	return NULL;
 }
 
+/*
+ * The domain follows the same rules as idm.domains (domain_core.c), so an
+ * address's domain can always be routed; internationalised domains are
+ * accepted.  Unlike a domain row, no trailing dot.
+ */
 static const char *
 DomainProblem(const char *s, int len)
 {
-	int			label_start = 0;
-	int			labels = 0;
-	bool		tld_alpha = false;
+	char		normal[IDM_DOMAIN_BUFSIZE];
+	size_t		outlen;
+	IdmDomainStatus st;
 
 	if (len == 0)
 		return "The domain after \"@\" is empty.";
-	if (len > DOMAIN_MAX)
-		return "The domain is longer than 253 bytes.";
-	for (int i = 0; i <= len; i++)
-	{
-		if (i == len || s[i] == '.')
-		{
-			int			l = i - label_start;
-
-			if (l == 0)
-				return "The domain has an empty label.";
-			if (l > LABEL_MAX)
-				return "A domain label is longer than 63 bytes.";
-			if (s[label_start] == '-' || s[i - 1] == '-')
-				return "A domain label starts or ends with a hyphen.";
-			tld_alpha = false;
-			for (int k = label_start; k < i; k++)
-				if (isalpha((unsigned char) s[k]))
-					tld_alpha = true;
-			labels++;
-			label_start = i + 1;
-			continue;
-		}
-		if (!isalnum((unsigned char) s[i]) && s[i] != '-')
-			return "The domain has a character other than letters, digits, hyphens and dots.";
-	}
-	if (labels < 2)
-		return "The domain has no dot.";
-	if (!tld_alpha)
-		return "The top-level domain is all digits.";
-	return NULL;
+	st = IdmDomainNormalize(s, len, 0, normal, &outlen);
+	return st == IDM_DOMAIN_OK ? NULL : IdmDomainMessage(st);
 }
 
 const char *

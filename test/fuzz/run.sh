@@ -15,7 +15,8 @@ CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I$
 
 # harness -> the pure core files it links (no PostgreSQL backend code)
 declare -A SOURCES=(
-    [fuzz_email]="src/email_core.c"
+    [fuzz_email]="src/email_core.c src/domain_core.c"
+    [fuzz_domain]="src/domain_core.c"
     [fuzz_ids]="src/ids_core.c"
 )
 [ -f "$ROOT/test/fuzz/sources.sh" ] && . "$ROOT/test/fuzz/sources.sh"
@@ -33,7 +34,12 @@ for h in "${harnesses[@]}"; do
     mkdir -p "$corpus"
     [ -d "$ROOT/test/fuzz/seeds/$h" ] && cp -n "$ROOT/test/fuzz/seeds/$h"/* "$corpus"/ 2>/dev/null || true
     echo "fuzzing $h for ${SECONDS_EACH}s"
-    (cd "$OUT" && "./$h" -max_total_time="$SECONDS_EACH" -print_final_stats=1 "$corpus" 2>&1 | tail -n 4)
-    # libFuzzer exits non-zero on a finding; set -e and pipefail stop us here
+    if ! (cd "$OUT" && "./$h" -max_total_time="$SECONDS_EACH" -print_final_stats=1 "$corpus" \
+        >"$OUT/$h.log" 2>&1); then
+        grep -v '^#' "$OUT/$h.log" | head -n 40
+        echo "fuzz: $h FAILED (crash input saved in $OUT)"
+        exit 1
+    fi
+    grep -E 'stat::(number_of_executed_units|new_units_added)' "$OUT/$h.log"
 done
 echo "fuzz: ${#harnesses[@]} harnesses ran clean"
