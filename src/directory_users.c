@@ -220,7 +220,35 @@ TextColumnsDiffer(TupleDesc desc, HeapTuple a, HeapTuple b, const char *const *n
 	return false;
 }
 
-/* What a membership row links; created_at alone changing is no change */
+/*
+ * Body of the triggers of the link tables.  INSERT and DELETE report their
+ * row to changed().  An UPDATE that changed one of keys (created_at alone is
+ * no change) counts as a removal and an addition: it reports the old row,
+ * then the new one unless the columns in same[] are equal in both, as when
+ * a membership moves between groups of one user.
+ */
+static Datum
+LinkTrigger(FunctionCallInfo fcinfo, const char *funcname, const char *const *keys,
+			const char *const *same, void (*changed) (TupleDesc, HeapTuple))
+{
+	TriggerData *td = IdmTriggerData(fcinfo, funcname, true);
+	TupleDesc	desc = RelationGetDescr(td->tg_relation);
+	HeapTuple	oldrow = td->tg_trigtuple;
+	HeapTuple	newrow = td->tg_newtuple;
+
+	if (TRIGGER_FIRED_BY_INSERT(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
+		changed(desc, oldrow);
+	else if (TRIGGER_FIRED_BY_UPDATE(td->tg_event) &&
+			 TextColumnsDiffer(desc, oldrow, newrow, keys))
+	{
+		changed(desc, oldrow);
+		if (same == NULL || TextColumnsDiffer(desc, oldrow, newrow, same))
+			changed(desc, newrow);
+	}
+	return PointerGetDatum(NULL);
+}
+
+/* What a membership row links, and whose payload it is part of */
 static const char *const membership_keys[] = {
 	"environment_id", "organization_id", "directory_id", "user_id", "group_id", NULL
 };
@@ -230,21 +258,8 @@ static const char *const membership_user[] = {"environment_id", "user_id", NULL}
 Datum
 directory_user_group_events(PG_FUNCTION_ARGS)
 {
-	TriggerData *td = IdmTriggerData(fcinfo, "directory_user_group_events", true);
-	TupleDesc	desc = RelationGetDescr(td->tg_relation);
-	HeapTuple	oldrow = td->tg_trigtuple;
-	HeapTuple	newrow = td->tg_newtuple;
-
-	if (TRIGGER_FIRED_BY_INSERT(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
-		MembershipChanged(desc, oldrow);
-	else if (TRIGGER_FIRED_BY_UPDATE(td->tg_event) &&
-			 TextColumnsDiffer(desc, oldrow, newrow, membership_keys))
-	{
-		MembershipChanged(desc, oldrow);
-		if (TextColumnsDiffer(desc, oldrow, newrow, membership_user))
-			MembershipChanged(desc, newrow);
-	}
-	return PointerGetDatum(NULL);
+	return LinkTrigger(fcinfo, "directory_user_group_events", membership_keys,
+					   membership_user, MembershipChanged);
 }
 
 /* Does the user get the role through a group other than except_group? */
@@ -340,18 +355,6 @@ static const char *const assignment_keys[] = {
 Datum
 directory_group_role_events(PG_FUNCTION_ARGS)
 {
-	TriggerData *td = IdmTriggerData(fcinfo, "directory_group_role_events", true);
-	TupleDesc	desc = RelationGetDescr(td->tg_relation);
-	HeapTuple	oldrow = td->tg_trigtuple;
-	HeapTuple	newrow = td->tg_newtuple;
-
-	if (TRIGGER_FIRED_BY_INSERT(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
-		AssignmentChanged(desc, oldrow);
-	else if (TRIGGER_FIRED_BY_UPDATE(td->tg_event) &&
-			 TextColumnsDiffer(desc, oldrow, newrow, assignment_keys))
-	{
-		AssignmentChanged(desc, oldrow);
-		AssignmentChanged(desc, newrow);
-	}
-	return PointerGetDatum(NULL);
+	return LinkTrigger(fcinfo, "directory_group_role_events", assignment_keys, NULL,
+					   AssignmentChanged);
 }

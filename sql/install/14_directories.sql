@@ -214,6 +214,21 @@ SELECT pg_catalog.pg_extension_config_dump('idm.directory_group_roles', '');
 -- (dp_id) and refuse to write into a disabled directory (55000).  Missing
 -- rows raise P0002.
 
+-- Raises P0002 for a missing row: '<what> "<key>" does not exist', and
+-- ' in directory "<directory_id>"' when given.
+CREATE FUNCTION idm.directory_not_found(what text, key text, directory_id text DEFAULT NULL,
+                                        hint text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RAISE EXCEPTION '% "%" does not exist%', what, key,
+          coalesce(' in directory "' || directory_id || '"', '')
+        USING ERRCODE = 'P0002',
+              HINT = coalesce(hint, 'Check the id and the environment (idm.environment_id).');
+END $$;
+COMMENT ON FUNCTION idm.directory_not_found(text, text, text, text) IS
+    'raises P0002 naming a missing row of the directory API; used by its functions';
+
 CREATE FUNCTION idm.create_directory(
     organization_id text,
     directory_provider idm.directory_provider,
@@ -229,9 +244,7 @@ DECLARE
 BEGIN
     PERFORM FROM idm.organizations o WHERE o.environment_id = env AND o.id = organization_id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'organization "%" does not exist', organization_id
-            USING ERRCODE = 'P0002',
-                  HINT = 'Check the id and the environment (idm.environment_id).';
+        PERFORM idm.directory_not_found('organization', organization_id);
     END IF;
     INSERT INTO idm.directories AS t (environment_id, organization_id, directory_provider,
                                       directory_type, name)
@@ -253,9 +266,7 @@ BEGIN
     SELECT * INTO d FROM idm.directories t
     WHERE t.environment_id = idm.current_environment(environment_id) AND t.id = id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'directory "%" does not exist', id
-            USING ERRCODE = 'P0002',
-                  HINT = 'Check the id and the environment (idm.environment_id).';
+        PERFORM idm.directory_not_found('directory', id);
     END IF;
     RETURN d;
 END $$;
@@ -475,9 +486,8 @@ BEGIN
                         AND u.dp_id = m)
     LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'directory user with dp_id "%" does not exist in directory "%"', missing, d.id
-            USING ERRCODE = 'P0002',
-                  HINT = 'Upsert the group''s users before the group''s members.';
+        PERFORM idm.directory_not_found('directory user with dp_id', missing, d.id,
+                                        'Upsert the group''s users before the group''s members.');
     END IF;
     DELETE FROM idm.directory_user_groups x USING idm.directory_users u
     WHERE x.environment_id = d.environment_id AND x.group_id = g.id
@@ -503,8 +513,7 @@ BEGIN
     DELETE FROM idm.directory_users t
     WHERE t.environment_id = d.environment_id AND t.directory_id = d.id AND t.dp_id = dp_id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'directory user with dp_id "%" does not exist in directory "%"', dp_id, d.id
-            USING ERRCODE = 'P0002', HINT = 'Check the dp_id and the directory.';
+        PERFORM idm.directory_not_found('directory user with dp_id', dp_id, d.id, 'Check the dp_id.');
     END IF;
 END $$;
 COMMENT ON FUNCTION idm.delete_directory_user(text, text, text) IS
@@ -520,8 +529,7 @@ BEGIN
     DELETE FROM idm.directory_groups t
     WHERE t.environment_id = d.environment_id AND t.directory_id = d.id AND t.dp_id = dp_id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'directory group with dp_id "%" does not exist in directory "%"', dp_id, d.id
-            USING ERRCODE = 'P0002', HINT = 'Check the dp_id and the directory.';
+        PERFORM idm.directory_not_found('directory group with dp_id', dp_id, d.id, 'Check the dp_id.');
     END IF;
 END $$;
 COMMENT ON FUNCTION idm.delete_directory_group(text, text, text) IS
@@ -538,9 +546,7 @@ BEGIN
     SELECT * INTO g FROM idm.directory_groups t
     WHERE t.environment_id = idm.current_environment(environment_id) AND t.id = id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'directory group "%" does not exist', id
-            USING ERRCODE = 'P0002',
-                  HINT = 'Check the id and the environment (idm.environment_id).';
+        PERFORM idm.directory_not_found('directory group', id);
     END IF;
     RETURN g;
 END $$;
@@ -558,9 +564,8 @@ BEGIN
     PERFORM FROM idm.directory_users u
     WHERE u.environment_id = d.environment_id AND u.id = user_id AND u.directory_id = d.id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'directory user "%" does not exist in directory "%"', user_id, d.id
-            USING ERRCODE = 'P0002',
-                  HINT = 'A group holds users of its own directory only.';
+        PERFORM idm.directory_not_found('directory user', user_id, d.id,
+                                        'A group holds users of its own directory only.');
     END IF;
     INSERT INTO idm.directory_user_groups (environment_id, organization_id, directory_id, user_id, group_id)
     VALUES (d.environment_id, d.organization_id, d.id, user_id, g.id)
@@ -623,9 +628,7 @@ DECLARE
 BEGIN
     PERFORM FROM idm.directory_users u WHERE u.environment_id = env AND u.id = user_id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'directory user "%" does not exist', user_id
-            USING ERRCODE = 'P0002',
-                  HINT = 'Check the id and the environment (idm.environment_id).';
+        PERFORM idm.directory_not_found('directory user', user_id);
     END IF;
     RETURN QUERY
     SELECT DISTINCT r.role_name
