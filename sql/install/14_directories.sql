@@ -303,7 +303,11 @@ BEGIN
     UPDATE idm.directories t SET enabled = enabled
     WHERE t.environment_id = d.environment_id AND t.id = d.id AND t.enabled <> enabled
     RETURNING t.* INTO changed;
-    RETURN CASE WHEN FOUND THEN changed ELSE d END;
+    IF FOUND THEN
+        RETURN changed;
+    END IF;
+    -- already so, maybe by a concurrent call this one waited for: read it anew
+    RETURN idm.find_directory(d.id, d.environment_id);
 END $$;
 COMMENT ON FUNCTION idm.set_directory_enabled(text, boolean, text) IS
     'enables or disables a directory, emitting organization.directory_enabled/_disabled if that changed it; P0002 if missing';
