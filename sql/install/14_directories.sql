@@ -185,7 +185,8 @@ CREATE TRIGGER directory_user_groups_events AFTER INSERT OR UPDATE OR DELETE ON 
 SELECT pg_catalog.pg_extension_config_dump('idm.directory_user_groups', '');
 
 -- Group -> role assignments: members of the group get the role by NAME.
--- (No foreign key to idm.roles yet: role names are resolved when used.)
+-- No foreign key to idm.roles yet (written in parallel): the name is only
+-- checked for length until one is added on (environment_id, role_name).
 CREATE TABLE idm.directory_group_roles (
     environment_id  text NOT NULL,
     organization_id text NOT NULL,
