@@ -42,3 +42,21 @@ SELECT id AS acme_sso FROM idm.create_connection(
     'SAML', 'OKTA', 'COMPLETED', provider_key => 'okta') \gset
 SELECT idm.enable_connection(:'acme_sso');
 SELECT sso_enforced, connection_id = :'acme_sso' AS via_okta FROM idm.route_email('jane@sales.acme.com');
+
+-- Acme connects Okta through SCIM: the directory starts disabled (no event),
+-- enabling it emits organization.directory_enabled.
+SELECT id AS acme_dir FROM idm.create_directory(
+    (SELECT id FROM idm.organizations WHERE environment_id = 'env_demo' AND external_id = 'acme-001'), 'OKTA', name => 'Acme Okta') \gset
+SELECT enabled FROM idm.enable_directory(:'acme_dir');
+-- Okta pushes two users and an Admins group holding both; the group grants a role.
+SELECT dp_id FROM idm.upsert_directory_user(:'acme_dir', '00u1okta', 'ada@acme.example',
+    given_name => 'Ada', family_name => 'Lovelace', title => 'CTO', department => 'Engineering');
+SELECT dp_id FROM idm.upsert_directory_user(:'acme_dir', '00u2okta', 'grace@acme.example',
+    given_name => 'Grace', family_name => 'Hopper', title => 'Engineer');
+SELECT id AS admins FROM idm.upsert_directory_group(:'acme_dir', '00g1okta', 'Admins',
+    members => '{00u1okta,00u2okta}') \gset
+SELECT idm.assign_directory_group_role(:'admins', 'admin');
+-- A second full sync with nothing new emits nothing.
+SELECT dp_id FROM idm.upsert_directory_user(:'acme_dir', '00u2okta', 'grace@acme.example',
+    given_name => 'Grace', family_name => 'Hopper', title => 'Engineer');
+SELECT last_synced_at IS NOT NULL AS synced FROM idm.mark_directory_synced(:'acme_dir');
