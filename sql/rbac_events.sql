@@ -27,7 +27,9 @@ SELECT data->>'name' AS name, data->>'display_name' AS display_name, data->>'des
        data->>'extends' AS extends, data->>'id' = r.id AS id_matches
 FROM idm.events e JOIN idm.roles r ON r.environment_id = e.environment_id AND r.name = e.data->>'name'
 WHERE e.environment_id = 'env_rbacev1' AND e.type = 'role.created' ORDER BY e.id;
-SELECT data FROM idm.events WHERE environment_id = 'env_rbacev1' AND type = 'permission.created';
+SELECT data - 'id' AS data, data->>'id' = p.id AS id_matches
+FROM idm.events e JOIN idm.permissions p ON p.environment_id = e.environment_id AND p.name = e.data->>'name'
+WHERE e.environment_id = 'env_rbacev1' AND e.type = 'permission.created';
 
 -- the rendered body leaves organization_id out entirely
 SELECT idm.webhook_body(e) LIKE '{"spec_version":"1","id":"evt_%","type":"role.created","object":"Role","occurred_at":"%","environment_id":"env_rbacev1","data":{"description":"","display_name":"Org Viewer","extends":"viewer","id":"role_%","name":"org_viewer"},"display_name":"Role Created"}' AS body_ok

@@ -13,10 +13,11 @@
 
 #include "postgres.h"
 
+#include "commands/trigger.h"
 #include "executor/spi.h"
 
 /*
- * The RBAC lock: an advisory lock of pg_idm's own class (objsubid 0x1D4 in
+ * The RBAC lock: an advisory lock of pg_idm's own class (objsubid 468 = 0x1D4 in
  * pg_locks, apart from pg_advisory_lock's keys), exclusive, held until the
  * transaction ends.  Keyed by a hash of the environment id.
  */
@@ -39,6 +40,13 @@ extern uint64 IdmRbacExec(IdmRbacStmt *stmt, const char *const *args);
 
 /* The first column of the first row of the last IdmRbacExec, or NULL */
 extern char *IdmRbacResult(void);
+
+/* The row a row trigger works on: the new version for an UPDATE */
+static inline HeapTuple
+IdmRbacTriggerRow(TriggerData *td)
+{
+	return TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+}
 
 /* Raises 22023 unless name is a valid role / permission name */
 extern void IdmCheckRoleName(const char *name, const char *field);

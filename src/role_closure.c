@@ -26,6 +26,7 @@
 
 PG_FUNCTION_INFO_V1(role_closure);
 PG_FUNCTION_INFO_V1(role_permission_closure);
+PG_FUNCTION_INFO_V1(role_closure_truncate);
 
 /* $1 env, $2 role, $3 its base (or NULL) */
 static IdmRbacStmt add_ancestors = {
@@ -172,7 +173,7 @@ role_closure(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = IdmTriggerData(fcinfo, "role_closure", true);
 	TupleDesc	desc = RelationGetDescr(td->tg_relation);
-	HeapTuple	row = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+	HeapTuple	row = IdmRbacTriggerRow(td);
 	char	   *env = IdmColumnText(desc, row, "environment_id");
 	char	   *role = IdmColumnText(desc, row, "id");
 	char	   *name = IdmColumnText(desc, row, "name");
@@ -230,6 +231,28 @@ role_permission_closure(PG_FUNCTION_ARGS)
 		ApplyGrant(desc, td->tg_trigtuple, &grant_stmt);
 	else if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
 		ApplyGrant(desc, td->tg_newtuple, &grant_stmt);
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * AFTER TRUNCATE ON idm.roles, idm.role_permissions FOR EACH STATEMENT: no
+ * row triggers fire, so the closures are emptied here; with no roles there
+ * are no ancestors, with no grants no effective permissions.
+ */
+Datum
+role_closure_truncate(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("role_closure_truncate must be fired by TRUNCATE")));
+	Connect();
+	if (strcmp(RelationGetRelationName(td->tg_relation), "roles") == 0)
+		SPI_execute("DELETE FROM idm.role_ancestors", false, 0);
+	SPI_execute("DELETE FROM idm.role_effective_permissions", false, 0);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }

@@ -212,7 +212,7 @@ role_before(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = IdmTriggerData(fcinfo, "role_before", false);
 	TupleDesc	desc = RelationGetDescr(td->tg_relation);
-	HeapTuple	row = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+	HeapTuple	row = IdmRbacTriggerRow(td);
 	static const char *const fixed[] = {"environment_id", "id", "organization_id", "name", NULL};
 	char	   *env = IdmColumnText(desc, row, "environment_id");
 	char	   *org,
@@ -292,7 +292,7 @@ membership_role_before(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = IdmTriggerData(fcinfo, "membership_role_before", false);
 	TupleDesc	desc = RelationGetDescr(td->tg_relation);
-	HeapTuple	row = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+	HeapTuple	row = IdmRbacTriggerRow(td);
 	const char *args[2];
 	char	   *org = IdmColumnText(desc, row, "organization_id");
 
@@ -327,7 +327,7 @@ membership_role_events(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = IdmTriggerData(fcinfo, "membership_role_events", true);
 	TupleDesc	desc = RelationGetDescr(td->tg_relation);
-	HeapTuple	row = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+	HeapTuple	row = IdmRbacTriggerRow(td);
 	char	   *env = IdmColumnText(desc, row, "environment_id");
 	char	   *org = IdmColumnText(desc, row, "organization_id");
 	char	   *user = IdmColumnText(desc, row, "user_id");

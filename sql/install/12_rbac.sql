@@ -124,7 +124,12 @@ COMMENT ON FUNCTION idm.role_events() IS
 CREATE TRIGGER roles_events AFTER INSERT OR UPDATE OR DELETE ON idm.roles
     FOR EACH ROW EXECUTE FUNCTION idm.role_events();
 
-SELECT pg_catalog.pg_extension_config_dump('idm.roles', '');
+-- pg_dump writes the filter after "FROM idm.roles": dumping base roles before
+-- the roles extending them lets a restore (whose COPY fires roles_before)
+-- resolve every extends.  The closures are not dumped; the triggers rebuild them.
+SELECT pg_catalog.pg_extension_config_dump('idm.roles',
+    'ORDER BY (SELECT count(*) FROM idm.role_ancestors a
+               WHERE a.environment_id = roles.environment_id AND a.role_id = roles.id), id');
 
 CREATE TABLE idm.role_permissions (
     environment_id text NOT NULL,
@@ -174,6 +179,15 @@ COMMENT ON TABLE idm.role_effective_permissions IS
     'every permission of each role, direct or inherited, with the granting role; maintained by triggers';
 CREATE INDEX role_effective_permissions_source_idx
     ON idm.role_effective_permissions (environment_id, source_role_id, permission_id);
+
+CREATE FUNCTION idm.role_closure_truncate() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'role_closure_truncate' LANGUAGE C;
+COMMENT ON FUNCTION idm.role_closure_truncate() IS
+    'AFTER TRUNCATE trigger: empties the closures that TRUNCATE of roles or role_permissions invalidates';
+CREATE TRIGGER roles_closure_truncate AFTER TRUNCATE ON idm.roles
+    FOR EACH STATEMENT EXECUTE FUNCTION idm.role_closure_truncate();
+CREATE TRIGGER role_permissions_closure_truncate AFTER TRUNCATE ON idm.role_permissions
+    FOR EACH STATEMENT EXECUTE FUNCTION idm.role_closure_truncate();
 
 -- Permissions API ---------------------------------------------------------
 
