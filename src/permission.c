@@ -50,6 +50,7 @@ PG_FUNCTION_INFO_V1(has_permission);
 
 #define PERMISSION_NAME_MAXLEN 100
 
+/* A segment starts with a lower-case letter or a digit. */
 static bool
 IsSegmentStart(char c)
 {
@@ -172,6 +173,7 @@ permission_before(PG_FUNCTION_ARGS)
 /* The keys of the spec's permission.* examples. */
 static const char *const permission_columns[] = {"description", "id", "name", NULL};
 
+/* data of a permission.* event */
 static Jsonb *
 PermissionPayload(TupleDesc desc, HeapTuple row, bool deleted)
 {
@@ -241,6 +243,7 @@ ProbeBegin(Probe *p, Oid relid, Oid indexid, const char *const *columns,
 	p->scan = systable_beginscan(p->heap, indexid, true, GetActiveSnapshot(), n, keys);
 }
 
+/* Ends a probe; the lock on the table stays until the transaction ends. */
 static void
 ProbeEnd(Probe *p)
 {
@@ -361,6 +364,7 @@ static const char *const has_permission_sql =
 
 static SPIPlanPtr has_permission_plan = NULL;
 
+/* has_permission as a planned statement, under the caller's RLS and privileges. */
 static bool
 SlowHasPermission(Datum *values)
 {

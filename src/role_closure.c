@@ -104,6 +104,7 @@ static IdmRbacStmt revoke_stmt = {
 	" WHERE environment_id = $1 AND source_role_id = $2 AND permission_id = $3", 3
 };
 
+/* SPI_connect or a can't-happen error. */
 static void
 Connect(void)
 {
@@ -161,6 +162,7 @@ Forget(const char *env, const char *role, const char *name)
 	IdmRbacExec(&forget_permissions, args);
 }
 
+/* Equal C strings, or both NULL. */
 static bool
 SameText(const char *a, const char *b)
 {

@@ -149,6 +149,7 @@ RefuseChange(TupleDesc desc, HeapTuple oldtup, HeapTuple newtup,
 	}
 }
 
+/* $1 env, $2 name, $3 the role's id, $4 its organization: a clashing role of the other scope */
 static IdmRbacStmt name_clash = {
 	"SELECT coalesce(organization_id, 'the environment') FROM idm.roles"
 	" WHERE environment_id = $1 AND name = $2 AND id <> $3"
@@ -175,6 +176,7 @@ CheckNameClash(const char *env, const char *id, const char *org, const char *nam
 				 errhint("Role names are unique across an environment's roles and each organization's roles.")));
 }
 
+/* $1 env, $2 base name, $3 organization: a base visible from the role's scope */
 static IdmRbacStmt find_base = {
 	"SELECT id FROM idm.roles WHERE environment_id = $1 AND name = $2"
 	" AND (organization_id IS NULL OR organization_id = $3)", 3
@@ -253,6 +255,7 @@ role_before(PG_FUNCTION_ARGS)
 /* The keys of the spec's role.* examples; `extends` is "" for a role extending none. */
 static const char *const role_columns[] = {"description", "display_name", "id", "name", NULL};
 
+/* data of a role.* event */
 static Jsonb *
 RolePayload(TupleDesc desc, HeapTuple row, bool deleted)
 {
@@ -277,6 +280,7 @@ role_events(PG_FUNCTION_ARGS)
 	return IdmRowEventTrigger(fcinfo, "role_events", &role_row_events);
 }
 
+/* $1 env, $2 role id: the role's organization and name */
 static IdmRbacStmt role_scope = {
 	"SELECT organization_id, name FROM idm.roles WHERE environment_id = $1 AND id = $2", 2
 };
