@@ -60,3 +60,28 @@ SELECT idm.assign_directory_group_role(:'admins', 'admin');
 SELECT dp_id FROM idm.upsert_directory_user(:'acme_dir', '00u2okta', 'grace@acme.example',
     given_name => 'Grace', family_name => 'Hopper', title => 'Engineer');
 SELECT last_synced_at IS NOT NULL AS synced FROM idm.mark_directory_synced(:'acme_dir');
+
+-- RBAC: permissions, roles that inherit through extends, and a member's role.
+SELECT idm.create_permission('read:documents', 'Read documents');
+SELECT idm.create_permission('write:documents', 'Create and edit documents');
+SELECT idm.create_permission('manage:billing', 'Manage the subscription');
+SELECT idm.create_role('viewer', 'Viewer', 'Read-only access', permissions => '{read:documents}');
+SELECT idm.create_role('editor', 'Editor', 'Can edit documents', extends => 'viewer',
+                       permissions => '{write:documents}');
+SELECT idm.create_role('acme_admin', 'Acme Admin', 'Acme''s own administrators', extends => 'editor',
+                       permissions => '{manage:billing}',
+                       organization_id => (SELECT id FROM idm.organizations WHERE environment_id = 'env_demo' AND external_id = 'acme-001'));
+INSERT INTO idm.users (environment_id, email, given_name, family_name)
+VALUES ('env_demo', 'jane@acme.example', 'Jane', 'Doe');
+INSERT INTO idm.memberships (environment_id, organization_id, user_id)
+SELECT 'env_demo', o.id, u.id FROM idm.organizations o, idm.users u
+WHERE o.environment_id = 'env_demo' AND u.environment_id = 'env_demo'
+  AND o.external_id = 'acme-001' AND u.email = 'jane@acme.example';
+SELECT idm.add_membership_role(u.id, o.id, 'acme_admin')
+FROM idm.organizations o, idm.users u WHERE o.environment_id = 'env_demo' AND u.environment_id = 'env_demo'
+  AND o.external_id = 'acme-001' AND u.email = 'jane@acme.example';
+-- the check an app makes on every request: inherited from viewer, two levels up
+SELECT idm.has_permission(u.id, o.id, 'read:documents')
+FROM idm.organizations o, idm.users u WHERE o.environment_id = 'env_demo' AND u.environment_id = 'env_demo'
+  AND o.external_id = 'acme-001' AND u.email = 'jane@acme.example';
+UPDATE idm.roles SET description = 'Can create, edit and publish documents' WHERE environment_id = 'env_demo' AND name = 'editor';

@@ -52,12 +52,20 @@ for t in $tables; do
         WITH d AS (DELETE FROM idm.$t WHERE $key = 'env_other' RETURNING 1) SELECT count(*) FROM d" 2>&1)
     [ "$res" = 0 ] || { echo "FAIL $t: delete of env B removed '$res'"; fail=1; }
     row=$("${PSQL[@]}" -c "SELECT row_to_json(t) FROM idm.$t t WHERE $key = 'env_other' LIMIT 1")
+    # every column but generated ones, which cannot be inserted
+    insertable=$("${PSQL[@]}" -c "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum)
+        FROM pg_attribute WHERE attrelid = 'idm.$t'::regclass AND attnum > 0
+        AND NOT attisdropped AND attgenerated = ''")
     res=$(printf '%s\n' "SET idm.environment_id = 'env_demo';" \
-        "INSERT INTO idm.$t SELECT * FROM json_populate_record(NULL::idm.$t, :'row');" |
+        "INSERT INTO idm.$t ($insertable) SELECT $insertable FROM json_populate_record(NULL::idm.$t, :'row');" |
         "${APP[@]}" -v row="$row" 2>&1)
+    # RLS refuses it; a BEFORE trigger that looks the row's references up
+    # (and, under RLS, finds nothing in env B) may refuse it first, since
+    # PostgreSQL runs BEFORE ROW triggers ahead of the policy check
     case $res in
         *"violates row-level security policy"*) ;;
-        *) echo "FAIL $t: insert of an env B row was not refused by RLS: $res"; fail=1 ;;
+        *"ERROR:"*"does not exist"*) echo "  ($t: refused by a BEFORE trigger: ${res#ERROR:  })" ;;
+        *) echo "FAIL $t: insert of an env B row was not refused: $res"; fail=1 ;;
     esac
     after=$("${PSQL[@]}" -c "SELECT count(*) FROM idm.$t WHERE $key = 'env_other'")
     [ "$after" = "$other" ] || { echo "FAIL $t: env B rows changed $other -> $after"; fail=1; }
