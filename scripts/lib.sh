@@ -13,7 +13,7 @@ PGVER=15
 SYS_PGBIN=/usr/lib/postgresql/$PGVER/bin
 STAGE=${PG_IDM_STAGE:-$ROOT/build/stage}
 PGBIN=$STAGE/usr/lib/postgresql/$PGVER/bin
-APT_PACKAGES="postgresql-$PGVER postgresql-server-dev-$PGVER libjson-c-dev pkg-config \
+APT_PACKAGES="postgresql-$PGVER postgresql-server-dev-$PGVER libjson-c-dev libssl-dev pkg-config \
  make gcc libipc-run-perl openssl python3"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
