@@ -29,6 +29,7 @@ PG_FUNCTION_INFO_V1(gen_client_secret);
 PG_FUNCTION_INFO_V1(verify_client_secret);
 PG_FUNCTION_INFO_V1(check_client_strings);
 PG_FUNCTION_INFO_V1(check_custom_claims);
+PG_FUNCTION_INFO_V1(check_client_expiry);
 
 #define SECRET_PREFIX		"skcs_"
 #define SECRET_BYTES		32
@@ -37,6 +38,7 @@ PG_FUNCTION_INFO_V1(check_custom_claims);
 #define MAX_CLAIMS			100
 #define MAX_CLAIM_KEY_LEN	128
 #define MAX_CLAIM_VALUE_LEN 1024
+#define MAX_EXPIRY_SECONDS	31536000	/* a year */
 
 /* idm.gen_client_secret(): "skcs_" + base64url (no padding) of 32 random bytes */
 Datum
@@ -250,5 +252,19 @@ check_custom_claims(PG_FUNCTION_ARGS)
 			}
 			i++;
 		}
+	PG_RETURN_BOOL(true);
+}
+
+/* idm.check_client_expiry(value bigint): token lifetime of 1 s to a year */
+Datum
+check_client_expiry(PG_FUNCTION_ARGS)
+{
+	int64		value = PG_GETARG_INT64(0);
+
+	if (value < 1 || value > MAX_EXPIRY_SECONDS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("expiry must be 1 to %d seconds, not " INT64_FORMAT, MAX_EXPIRY_SECONDS, value),
+				 errhint("expiry is the lifetime of the access tokens issued to the client, such as 3600.")));
 	PG_RETURN_BOOL(true);
 }

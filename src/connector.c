@@ -304,7 +304,8 @@ EncryptSupplied(TupleDesc desc, HeapTuple row, const GuardCols *g, Changes *c,
 	}
 	PG_END_TRY();
 	Set(c, g->credentials, PointerGetDatum(blob), false);
-	Set(c, g->credentials_updated_at, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()), false);
+	/* the clock, not the transaction start: each supply must change it */
+	Set(c, g->credentials_updated_at, TimestampTzGetDatum(GetCurrentTimestamp()), false);
 	Set(c, g->authorization_details, (Datum) 0, true);
 }
 
@@ -341,7 +342,7 @@ ReencryptIfOld(bytea *blob, const GuardCols *g, Changes *c, const char *env,
 /* The UPDATE-only rules: fixed keys, legal status moves, type changes. */
 static void
 GuardUpdate(TupleDesc desc, HeapTuple oldtup, HeapTuple newtup, const GuardCols *g,
-			Changes *c, const char *id, bool supplied)
+			const char *id, bool supplied)
 {
 	char	   *from = IdmColumnText(desc, oldtup, "status");
 	char	   *to = IdmColumnText(desc, newtup, "status");
@@ -350,18 +351,11 @@ GuardUpdate(TupleDesc desc, HeapTuple oldtup, HeapTuple newtup, const GuardCols 
 		ColumnChanged(desc, oldtup, newtup, g->id))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("the id and environment_id of connected account \"%s\" cannot change", id),
+				 errmsg("the id and environment_id of connected account \"%s\" cannot change",
+						IdmColumnText(desc, oldtup, "id")),
 				 errdetail("Its credentials are encrypted for this id and environment.")));
 	if (strcmp(from, to) != 0)
-	{
 		CheckTransition(id, from, to);
-		if (StatusOf(to) == CS_DISCONNECTED)
-		{
-			/* disconnecting erases what it would take to use the account */
-			Set(c, g->credentials, (Datum) 0, true);
-			Set(c, g->token_expires_at, (Datum) 0, true);
-		}
-	}
 	if (!supplied && ColumnChanged(desc, oldtup, newtup, g->authorization_type) &&
 		!heap_attisnull(newtup, g->credentials, desc) && StatusOf(to) != CS_DISCONNECTED)
 		ereport(ERROR,
@@ -399,6 +393,7 @@ connected_account_guard(PG_FUNCTION_ARGS)
 	char	   *id = IdmColumnText(desc, newtup, "id");
 	bool		supplied;
 	bool		isnull;
+	ConnStatus	status;
 	Datum		now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	HeapTuple	result;
 
@@ -406,26 +401,37 @@ connected_account_guard(PG_FUNCTION_ARGS)
 		return PointerGetDatum(td->tg_trigtuple);
 	FindGuardCols(desc, &g);
 	supplied = !heap_attisnull(newtup, g.authorization_details, desc);
-	if (supplied)
-		EncryptSupplied(desc, newtup, &g, &c, env, id);
-	else if (!heap_attisnull(newtup, g.credentials, desc) &&
-			 (!is_update || ColumnChanged(desc, oldtup, newtup, g.credentials)))
-	{
-		/* written directly (a restore, or by hand): must at least be ours */
-		(void) IdmCredentialsKeyId(DatumGetByteaPP(heap_getattr(newtup, g.credentials, desc, &isnull)), id);
-		if (is_update)
-			Set(&c, g.credentials_updated_at, now, false);
-	}
+	status = StatusOf(IdmColumnText(desc, newtup, "status"));
 	if (is_update)
+		GuardUpdate(desc, oldtup, newtup, &g, id, supplied);
+	if (status == CS_DISCONNECTED)
 	{
-		GuardUpdate(desc, oldtup, newtup, &g, &c, id, supplied);
-		if (!supplied && !NewIsNull(desc, newtup, &c, g.credentials) &&
-			!ColumnChanged(desc, oldtup, newtup, g.credentials))
-			ReencryptIfOld(DatumGetByteaPP(heap_getattr(newtup, g.credentials, desc, &isnull)),
-						   &g, &c, env, id);
+		/* a disconnected account keeps nothing it would take to use it */
+		if (supplied)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("cannot store credentials of connected account \"%s\" while it is DISCONNECTED", id),
+					 errhint("Reconnect it first: idm.generate_magic_link() moves it to PENDING_AUTH.")));
+		Set(&c, g.credentials, (Datum) 0, true);
+		Set(&c, g.token_expires_at, (Datum) 0, true);
 	}
-	if (strcmp(IdmColumnText(desc, newtup, "status"), "ACTIVE") == 0 &&
-		NewIsNull(desc, newtup, &c, g.credentials))
+	else if (supplied)
+		EncryptSupplied(desc, newtup, &g, &c, env, id);
+	else if (!heap_attisnull(newtup, g.credentials, desc))
+	{
+		bytea	   *blob = DatumGetByteaPP(heap_getattr(newtup, g.credentials, desc, &isnull));
+
+		if (!is_update || ColumnChanged(desc, oldtup, newtup, g.credentials))
+		{
+			/* written directly (a restore, or by hand): must at least be ours */
+			(void) IdmCredentialsKeyId(blob, id);
+			if (is_update)
+				Set(&c, g.credentials_updated_at, TimestampTzGetDatum(GetCurrentTimestamp()), false);
+		}
+		else
+			ReencryptIfOld(blob, &g, &c, env, id);
+	}
+	if (status == CS_ACTIVE && NewIsNull(desc, newtup, &c, g.credentials))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("connected account \"%s\" cannot be ACTIVE without credentials", id),

@@ -414,8 +414,9 @@ connected_account_credentials(PG_FUNCTION_ARGS)
 }
 
 /*
- * idm.rotate_credentials(): re-encrypts every stored credential under the
- * current key (idm.credential_key_id) and returns how many it rewrote.
+ * idm.rotate_credentials(environment_id): re-encrypts every stored
+ * credential (of one environment, or of all when NULL) under the current
+ * key (idm.credential_key_id) and returns how many rows it rewrote.
  * Refuses, changing nothing, if a key still in use is not configured.
  * The caller must see every row: run it as a superuser.
  */
@@ -423,8 +424,9 @@ Datum
 rotate_credentials(PG_FUNCTION_ARGS)
 {
 	const char *current = IdmCurrentKeyId();
-	Oid			type = TEXTOID;
-	Datum		arg;
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		args[2];
+	char		nulls[2] = {' ', PG_ARGISNULL(0) ? 'n' : ' '};
 	uint64		n;
 
 	if (current == NULL || !IdmKeyConfigured(current))
@@ -432,10 +434,12 @@ rotate_credentials(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("no current credential key is configured"),
 				 errhint("Set idm.credential_keys and idm.credential_key_id, then rotate.")));
-	arg = CStringGetTextDatum(current);
+	args[0] = CStringGetTextDatum(current);
+	args[1] = PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0);
 	SPI_connect();
-	if (SPI_execute("SELECT idm.credential_key_id(credentials), count(*) FROM idm.connected_accounts "
-					"WHERE credentials IS NOT NULL GROUP BY 1 ORDER BY 1", true, 0) != SPI_OK_SELECT)
+	if (SPI_execute_with_args("SELECT idm.credential_key_id(credentials), count(*) FROM idm.connected_accounts "
+							  "WHERE credentials IS NOT NULL AND ($2 IS NULL OR environment_id = $2) "
+							  "GROUP BY 1 ORDER BY 1", 2, types, args, nulls, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "pg_idm: could not list credential keys in use");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -454,8 +458,9 @@ rotate_credentials(PG_FUNCTION_ARGS)
 	PG_TRY();
 	{
 		if (SPI_execute_with_args("UPDATE idm.connected_accounts SET credentials = credentials "
-								  "WHERE credentials IS NOT NULL AND idm.credential_key_id(credentials) <> $1",
-								  1, &type, &arg, NULL, false, 0) != SPI_OK_UPDATE)
+								  "WHERE credentials IS NOT NULL AND idm.credential_key_id(credentials) <> $1 "
+								  "AND ($2 IS NULL OR environment_id = $2)",
+								  2, types, args, nulls, false, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "pg_idm: could not rotate credentials");
 	}
 	PG_FINALLY();

@@ -248,6 +248,16 @@ BuildAad(const uint8 *header, int hlen, const char *env, const char *id, int *le
 static void
 NoKeyError(void)
 {
+	IdmKey		k;
+	const char *why;
+	bool		some = credential_keys && ParseEntry(credential_keys, 0, &k, &why) > 0;
+
+	explicit_bzero(&k, sizeof(k));
+	if (some)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("idm.credential_key_id is not set and idm.credential_keys holds several keys"),
+				 errhint("A superuser sets idm.credential_key_id to the key that encrypts new credentials.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("no credential key is configured"),

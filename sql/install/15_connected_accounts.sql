@@ -265,8 +265,8 @@ COMMENT ON FUNCTION idm.connected_account_credentials(text, text) IS
     'the decrypted authorization_details of an account (NULL if none); not granted to PUBLIC; each call is logged without the value';
 REVOKE ALL ON FUNCTION idm.connected_account_credentials(text, text) FROM PUBLIC;
 
-CREATE FUNCTION idm.rotate_credentials() RETURNS bigint
+CREATE FUNCTION idm.rotate_credentials(environment_id text DEFAULT NULL) RETURNS bigint
     AS 'MODULE_PATHNAME', 'rotate_credentials' LANGUAGE C;
-COMMENT ON FUNCTION idm.rotate_credentials() IS
-    're-encrypts every stored credential under idm.credential_key_id; returns how many rows it rewrote';
-REVOKE ALL ON FUNCTION idm.rotate_credentials() FROM PUBLIC;
+COMMENT ON FUNCTION idm.rotate_credentials(text) IS
+    're-encrypts stored credentials (of one environment, or all when NULL) under idm.credential_key_id; returns how many rows it rewrote';
+REVOKE ALL ON FUNCTION idm.rotate_credentials(text) FROM PUBLIC;

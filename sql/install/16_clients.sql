@@ -3,8 +3,6 @@
 -- hash suffices for 256-bit random secrets); the plain secret is returned
 -- once, by the function that creates it.
 
-CREATE TYPE idm.client_secret_status AS ENUM ('ACTIVE', 'INACTIVE');
-
 CREATE FUNCTION idm.check_client_strings(value text[], field text) RETURNS boolean
     AS 'MODULE_PATHNAME', 'check_client_strings' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION idm.check_client_strings(text[], text) IS
@@ -14,6 +12,11 @@ CREATE FUNCTION idm.check_custom_claims(value jsonb) RETURNS boolean
     AS 'MODULE_PATHNAME', 'check_custom_claims' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION idm.check_custom_claims(jsonb) IS
     'true if value is [{"key": text, "value": text}, ...] with unique keys; raises naming the entry';
+
+CREATE FUNCTION idm.check_client_expiry(value bigint) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'check_client_expiry' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION idm.check_client_expiry(bigint) IS
+    'true if value is 1 to 31536000 seconds (a year); raises 22023 otherwise';
 
 CREATE FUNCTION idm.gen_client_secret() RETURNS text
     AS 'MODULE_PATHNAME', 'gen_client_secret' LANGUAGE C VOLATILE PARALLEL SAFE;
@@ -32,8 +35,7 @@ CREATE TABLE idm.clients (
     redirect_uris   text[] NOT NULL DEFAULT '{}' CHECK (idm.check_client_strings(redirect_uris, 'redirect_uris')),
     custom_claims   jsonb NOT NULL DEFAULT '[]' CHECK (idm.check_custom_claims(custom_claims)),
     -- lifetime in seconds of the access tokens issued to the client
-    expiry          bigint NOT NULL DEFAULT 3600
-                    CONSTRAINT clients_expiry_range CHECK (expiry BETWEEN 1 AND 31536000),
+    expiry          bigint NOT NULL DEFAULT 3600 CHECK (idm.check_client_expiry(expiry)),
     resource_id     text CHECK (idm.check_length(resource_id, 'resource_id', 1, 255)),
     metadata_uri    text CHECK (idm.check_length(metadata_uri, 'metadata_uri', 1, 2048)),
     is_dcr          boolean NOT NULL DEFAULT false,
@@ -61,7 +63,10 @@ CREATE TABLE idm.client_secrets (
     -- SHA-256 of the plain secret; the plain secret is never stored
     secret_hash     bytea NOT NULL CONSTRAINT client_secrets_hash_length CHECK (length(secret_hash) = 32),
     secret_suffix   text NOT NULL CHECK (idm.check_length(secret_suffix, 'secret_suffix', 4, 4)),
-    status          idm.client_secret_status NOT NULL DEFAULT 'ACTIVE',
+    -- clientsClientSecretStatus (ACTIVE or INACTIVE); text, not an enum type,
+    -- since the API's own enum is incomplete (it lists INACTIVE only)
+    status          text NOT NULL DEFAULT 'ACTIVE'
+                    CONSTRAINT client_secrets_status_check CHECK (status IN ('ACTIVE', 'INACTIVE')),
     created_by      text CHECK (idm.check_length(created_by, 'created_by', 1, 255)),
     expire_time     timestamptz,
     last_used_time  timestamptz,
