@@ -81,6 +81,16 @@ IdArg(FunctionCallInfo fcinfo)
 	return text_to_cstring(PG_GETARG_TEXT_PP(0));
 }
 
+/* Raises P0002 for an account the caller cannot find. */
+static void
+NotFound(const char *id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NO_DATA_FOUND),
+			 errmsg("connected account \"%s\" does not exist", id),
+			 errhint("Check the id and the environment (idm.environment_id).")));
+}
+
 /* Locks the account row; P0002 when it does not exist (for this caller). */
 static void
 LockAccount(Account *a)
@@ -93,10 +103,7 @@ LockAccount(Account *a)
 							  2, types, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "pg_idm: could not lock connected account");
 	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("connected account \"%s\" does not exist", a->id),
-				 errhint("Check the id and the environment (idm.environment_id).")));
+		NotFound(a->id);
 	a->status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	a->type = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 	a->has_credentials = strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3), "t") == 0;
@@ -272,24 +279,46 @@ oauth_succeeded(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(result);
 }
 
-/* Decrypts the account's stored details into a text datum; caller zeroes it. */
-static text *
-StoredDetails(const Account *a)
+/*
+ * The account's ciphertext, copied into ctx, or NULL when it holds none;
+ * P0002 when the row does not exist (for this caller).
+ */
+static bytea *
+FetchCredentials(const Account *a, MemoryContext ctx)
 {
 	Oid			types[2] = {TEXTOID, TEXTOID};
 	Datum		values[2] = {CStringGetTextDatum(a->env), CStringGetTextDatum(a->id)};
 	bool		isnull;
+	Datum		blob;
+	MemoryContext old;
+	bytea	   *copy = NULL;
+
+	if (SPI_execute_with_args("SELECT credentials FROM idm.connected_accounts "
+							  "WHERE environment_id = $1 AND id = $2",
+							  2, types, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "pg_idm: could not read connected account");
+	if (SPI_processed == 0)
+		NotFound(a->id);
+	blob = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	old = MemoryContextSwitchTo(ctx);
+	if (!isnull)
+		copy = DatumGetByteaPCopy(blob);
+	MemoryContextSwitchTo(old);
+	return copy;
+}
+
+/* Decrypts the account's stored details into a text datum; caller zeroes it. */
+static text *
+StoredDetails(const Account *a)
+{
+	bytea	   *blob = FetchCredentials(a, CurrentMemoryContext);
 	char	   *plain;
 	int			len;
 	text	   *t;
 
-	if (SPI_execute_with_args("SELECT credentials FROM idm.connected_accounts "
-							  "WHERE environment_id = $1 AND id = $2",
-							  2, types, values, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "pg_idm: could not read connected account");
-	plain = IdmDecryptCredentials(DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0],
-																SPI_tuptable->tupdesc, 1, &isnull)),
-								  a->env, a->id, &len);
+	if (blob == NULL)			/* RequireAuthorized checked it */
+		elog(ERROR, "pg_idm: connected account \"%s\" has no credentials", a->id);
+	plain = IdmDecryptCredentials(blob, a->env, a->id, &len);
 	t = cstring_to_text_with_len(plain, len);
 	explicit_bzero(plain, len);
 	return t;
@@ -363,34 +392,15 @@ connected_account_credentials(PG_FUNCTION_ARGS)
 {
 	Account		a;
 	MemoryContext caller = CurrentMemoryContext;
-	Oid			types[2] = {TEXTOID, TEXTOID};
-	Datum		values[2];
-	bool		isnull;
-	bytea	   *blob = NULL;
+	bytea	   *blob;
 	char	   *plain;
 	int			len;
 	Datum		result = (Datum) 0;
 
 	a.id = IdArg(fcinfo);
 	SPI_connect();
-	a.env = Environment(fcinfo, 1);
-	values[0] = CStringGetTextDatum(a.env);
-	values[1] = CStringGetTextDatum(a.id);
-	if (SPI_execute_with_args("SELECT credentials FROM idm.connected_accounts "
-							  "WHERE environment_id = $1 AND id = $2",
-							  2, types, values, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "pg_idm: could not read connected account");
-	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("connected account \"%s\" does not exist", a.id),
-				 errhint("Check the id and the environment (idm.environment_id).")));
-	values[0] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	MemoryContextSwitchTo(caller);
-	a.env = pstrdup(a.env);
-	a.id = pstrdup(a.id);
-	if (!isnull)
-		blob = DatumGetByteaPCopy(values[0]);
+	a.env = MemoryContextStrdup(caller, Environment(fcinfo, 1));
+	blob = FetchCredentials(&a, caller);
 	SPI_finish();
 
 	ereport(LOG,
