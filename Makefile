@@ -22,9 +22,12 @@ ISOLATION_OPTS = --inputdir=test --temp-instance=./tmp_check_iso \
 
 JSONC_CFLAGS := $(shell pkg-config --cflags json-c)
 JSONC_LIBS   := $(shell pkg-config --libs json-c)
-PG_CPPFLAGS  = $(JSONC_CFLAGS) -Isrc
+# libcrypto (OpenSSL, which PostgreSQL itself links): AES-256-GCM credentials
+CRYPTO_CFLAGS := $(shell pkg-config --cflags libcrypto)
+CRYPTO_LIBS  := $(shell pkg-config --libs libcrypto)
+PG_CPPFLAGS  = $(JSONC_CFLAGS) $(CRYPTO_CFLAGS) -Isrc
 PG_CFLAGS    = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
-SHLIB_LINK   = $(JSONC_LIBS)
+SHLIB_LINK   = $(JSONC_LIBS) $(CRYPTO_LIBS)
 EXTRA_CLEAN  = $(DATA_built) tmp_check tmp_check_iso output_iso results regression.diffs regression.out
 
 PG_CONFIG ?= pg_config

@@ -85,3 +85,28 @@ SELECT idm.has_permission(u.id, o.id, 'read:documents')
 FROM idm.organizations o, idm.users u WHERE o.environment_id = 'env_demo' AND u.environment_id = 'env_demo'
   AND o.external_id = 'acme-001' AND u.email = 'jane@acme.example';
 UPDATE idm.roles SET description = 'Can create, edit and publish documents' WHERE environment_id = 'env_demo' AND name = 'editor';
+
+-- Acme connects third-party accounts.  Their credentials are encrypted with
+-- a key only a superuser sets in postgresql.conf (idm.credential_keys; the
+-- throwaway cluster of scripts/lib.sh gets a random one).
+SELECT id AS acme FROM idm.organizations WHERE environment_id = 'env_demo' AND external_id = 'acme-001' \gset
+
+-- Google Ads through OAuth: link sent, tokens fetched, done; a refresh fails, the next works.
+SELECT id AS ads FROM idm.create_connected_account('google_ads', 'marketing@acme.test', 'conn_2001', 'GOOGLE_ADS',
+                                                   organization_id => :'acme') \gset
+SELECT idm.generate_magic_link(:'ads');
+SELECT idm.oauth_tokens_fetched(:'ads', 'ya29.demo-access-token', '1//demo-refresh-token',
+                                ARRAY['https://www.googleapis.com/auth/adwords'], now() + interval '1 hour');
+SELECT idm.oauth_succeeded(:'ads');
+SELECT idm.token_refresh_failed(:'ads');
+SELECT idm.token_refresh_succeeded(:'ads', 'ya29.demo-access-token-2', now() + interval '1 hour');
+
+-- A Stripe API key, connected and later removed.
+SELECT id AS stripe FROM idm.create_connected_account('stripe', 'acct_demo', 'conn_2002', 'STRIPE', 'API_KEY',
+    '{"static_auth": {"details": {"api_key": "sk_test_demo"}}}', organization_id => :'acme') \gset
+SELECT idm.delete_connected_account(:'stripe');
+
+-- An M2M client for Acme's CI: its secret is returned once, stored only hashed (no webhook).
+SELECT (c.client).client_id AS ci, c.plain_secret AS ci_secret
+FROM idm.create_client('Acme CI', :'acme', scopes => '{deploy:resources}') c \gset
+SELECT idm.verify_client_secret(:'ci', :'ci_secret');

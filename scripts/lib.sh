@@ -13,7 +13,7 @@ PGVER=15
 SYS_PGBIN=/usr/lib/postgresql/$PGVER/bin
 STAGE=${PG_IDM_STAGE:-$ROOT/build/stage}
 PGBIN=$STAGE/usr/lib/postgresql/$PGVER/bin
-APT_PACKAGES="postgresql-$PGVER postgresql-server-dev-$PGVER libjson-c-dev pkg-config \
+APT_PACKAGES="postgresql-$PGVER postgresql-server-dev-$PGVER libjson-c-dev libssl-dev pkg-config \
  make gcc clang libclang-rt-14-dev libipc-run-perl openssl python3"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -83,6 +83,10 @@ unix_socket_directories = '$dir/sock'
 fsync = off
 max_prepared_transactions = 4
 log_line_prefix = '%m [%p] '
+# connected-account credentials are encrypted with this throwaway cluster's
+# own random key (superuser-only settings; see README, Security)
+idm.credential_keys = 'k1:$(openssl rand -base64 32)'
+idm.credential_key_id = 'k1'
 CONF
     as_pg "$user" "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null ||
         { cat "$dir/server.log"; return 1; }

@@ -9,4 +9,15 @@
 
 #include "fmgr.h"
 
+#include "crypto.h"
+
 PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+/* Registers the module's settings when the library loads. */
+void
+_PG_init(void)
+{
+	IdmCryptoDefineSettings();
+}
