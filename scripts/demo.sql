@@ -18,3 +18,11 @@ UPDATE idm.organizations SET display_name = display_name WHERE external_id = 'ac
 -- A second customer tries the product, then leaves.
 SELECT idm.create_organization('Globex', 'globex-042', 'EU');
 SELECT idm.delete_organization(id) FROM idm.organizations WHERE external_id = 'globex-042';
+
+-- Their webhook dispatcher reads events through a subscription (README,
+-- "Consumers"): one batch from the oldest event, finished once sent.
+SELECT idm.create_subscription('dispatcher', from_oldest => true);
+SELECT idm.next_batch('dispatcher') IS NOT NULL AS batch_opened;
+SELECT count(*) AS events_to_send FROM idm.batch_events('dispatcher');
+SELECT idm.finish_batch('dispatcher');
+SELECT name, pending_events, lag, behind_retention FROM idm.list_subscriptions();

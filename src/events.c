@@ -30,6 +30,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
@@ -198,6 +199,18 @@ ReadCurrentChild(void)
 	return name;
 }
 
+/* This transaction's child table; see CurrentEventsChild */
+static FullTransactionId cached_xid = {0};
+static Oid	cached_relid = InvalidOid;
+
+/* Relcache callback: forgets the cached child if it is dropped or changed. */
+static void
+ForgetEventsChild(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == cached_relid)
+		cached_relid = InvalidOid;
+}
+
 /*
  * The child table that receives this transaction's events.  Looked up once
  * per transaction: fxid must already be assigned, so that a rotation this
@@ -206,9 +219,13 @@ ReadCurrentChild(void)
 static Oid
 CurrentEventsChild(FullTransactionId fxid)
 {
-	static FullTransactionId cached_xid = {0};
-	static Oid	cached_relid = InvalidOid;
+	static bool callback_registered = false;
 
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(ForgetEventsChild, (Datum) 0);
+		callback_registered = true;
+	}
 	if (!OidIsValid(cached_relid) || !FullTransactionIdEquals(cached_xid, fxid))
 	{
 		cached_relid = IdmRelid(ReadCurrentChild());
