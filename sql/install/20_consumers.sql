@@ -157,15 +157,11 @@ COMMENT ON FUNCTION idm.create_subscription(text, text[], text, boolean, text) I
 CREATE FUNCTION idm.drop_subscription(name text, environment_id text DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql AS $$
+DECLARE
+    sub idm.subscriptions := idm.lock_subscription(name, environment_id);
 BEGIN
     DELETE FROM idm.subscriptions s
-    WHERE s.environment_id = idm.current_environment(drop_subscription.environment_id)
-      AND s.name = drop_subscription.name;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'subscription "%" does not exist', name
-            USING ERRCODE = 'P0002',
-                  HINT = 'See idm.list_subscriptions(); check the environment (idm.environment_id).';
-    END IF;
+    WHERE s.environment_id = sub.environment_id AND s.name = sub.name;
 END $$;
 COMMENT ON FUNCTION idm.drop_subscription(text, text) IS
     'drops a subscription, releasing the events it kept; raises P0002 if missing';
