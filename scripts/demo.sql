@@ -110,3 +110,11 @@ SELECT idm.delete_connected_account(:'stripe');
 SELECT (c.client).client_id AS ci, c.plain_secret AS ci_secret
 FROM idm.create_client('Acme CI', :'acme', scopes => '{deploy:resources}') c \gset
 SELECT idm.verify_client_secret(:'ci', :'ci_secret');
+
+-- Their webhook dispatcher reads events through a subscription (README,
+-- "Consumers"): one batch from the oldest event, finished once sent.
+SELECT idm.create_subscription('dispatcher', from_oldest => true);
+SELECT idm.next_batch('dispatcher') IS NOT NULL AS batch_opened;
+SELECT count(*) AS events_to_send FROM idm.batch_events('dispatcher');
+SELECT idm.finish_batch('dispatcher');
+SELECT name, pending_events, lag, behind_retention FROM idm.list_subscriptions();

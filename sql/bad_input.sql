@@ -172,7 +172,8 @@ INSERT INTO pg_temp.cases (area, sql, sqlstate) VALUES
 ('webhooks', $$SELECT idm.webhook_body(ROW('evt_1', 'org.made', 'Organization', now(), 'env_bad1', NULL, '{}', 'x', '1', '1')::idm.events)$$, '22P02'),
 ('webhooks', $$SELECT idm.webhook_body(ROW('evt_1', 'role.created', 'Thing', now(), 'env_bad1', NULL, '{}', 'x', '1', '1')::idm.events)$$, '22P02'),
 ('webhooks', $$SELECT idm.webhook_body(ROW('evt_1', 'role.created', 'Role', 'infinity', 'env_bad1', NULL, '{}', 'x', '1', '1')::idm.events)$$, '22008'),
-('harness self-check', $$INSERT INTO idm.events VALUES ('evt_1', 'role.created', 'Role', now(), 'env_bad1', NULL, '{}', 'x', '1', '1')$$, 'no error'),
+('harness self-check', $$INSERT INTO idm.environments (id, name) VALUES ('env_selfcheck', 'x')$$, 'no error'),
+('events', $$INSERT INTO idm.events VALUES ('evt_1', 'role.created', 'Role', now(), 'env_bad1', NULL, '{}', 'x', '1', '1')$$, '23514'),
 -- the environment setting
 ('settings', $$SELECT idm.current_environment(NULL::text) FROM (SELECT set_config('idm.environment_id', '', true)) s$$, '22023'),
 ('triggers', $$SELECT idm.organization_events()$$, '39P01'),

@@ -6,6 +6,14 @@
  * executor: an event is written for every changed row, so this is a hot
  * path.  idm.events has no triggers, rules or expression indexes of its own;
  * an index with expressions or a predicate is refused with a clear error.
+ *
+ * Rows go to the current child table of idm.events (idm.event_tables says
+ * which; see 05_events.sql for why it is read once per transaction, after
+ * the xid is assigned, with a fresh snapshot).  The first event of a
+ * transaction for an environment queues a NOTIFY on channel idm_events
+ * with the environment id as payload, delivered at commit, so consumers can
+ * LISTEN instead of polling; setting idm.event_notify = off skips it (a
+ * transaction that notified cannot PREPARE TRANSACTION).
  */
 #include "postgres.h"
 
@@ -15,12 +23,16 @@
 #include "access/xact.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
+#include "commands/async.h"
 #include "executor/executor.h"
 #include "fmgr.h"
 #include "nodes/execnodes.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/xid8.h"
 
@@ -147,15 +159,118 @@ InsertIndexEntries(Relation rel, HeapTuple tuple)
 	list_free(indexoids);
 }
 
-/* The relation that receives new events. */
+/* Oid of a table in schema idm; a missing one is a broken install. */
 static Oid
-EventsRelid(void)
+IdmRelid(const char *relname)
 {
-	Oid			relid = get_relname_relid("events", get_namespace_oid("idm", false));
+	Oid			relid = get_relname_relid(relname, get_namespace_oid("idm", false));
 
 	if (!OidIsValid(relid))
-		elog(ERROR, "pg_idm: table idm.events does not exist");
+		elog(ERROR, "pg_idm: table idm.%s does not exist", relname);
 	return relid;
+}
+
+/* Reads idm.event_tables with a fresh snapshot: the name of the current child. */
+static char *
+ReadCurrentChild(void)
+{
+	Relation	rel = table_open(IdmRelid("event_tables"), AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			state_att = IdmColumn(desc, "state");
+	int			name_att = IdmColumn(desc, "table_name");
+	Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	TableScanDesc scan = table_beginscan(rel, snapshot, 0, NULL);
+	HeapTuple	tuple;
+	char	   *name = NULL;
+
+	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		bool		isnull;
+		Datum		state = heap_getattr(tuple, state_att, desc, &isnull);
+
+		if (!isnull && strcmp(TextDatumGetCString(state), "current") == 0)
+			name = pstrdup(NameStr(*DatumGetName(heap_getattr(tuple, name_att, desc, &isnull))));
+	}
+	table_endscan(scan);
+	UnregisterSnapshot(snapshot);
+	table_close(rel, AccessShareLock);
+	if (name == NULL)
+		elog(ERROR, "pg_idm: idm.event_tables has no current table");
+	return name;
+}
+
+/* This transaction's child table; see CurrentEventsChild */
+static FullTransactionId cached_xid = {0};
+static Oid	cached_relid = InvalidOid;
+
+/* Relcache callback: forgets the cached child if it is dropped or changed. */
+static void
+ForgetEventsChild(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == cached_relid)
+		cached_relid = InvalidOid;
+}
+
+/*
+ * The child table that receives this transaction's events.  Looked up once
+ * per transaction: fxid must already be assigned, so that a rotation this
+ * lookup does not see committed after fxid started.
+ */
+static Oid
+CurrentEventsChild(FullTransactionId fxid)
+{
+	static bool callback_registered = false;
+
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(ForgetEventsChild, (Datum) 0);
+		callback_registered = true;
+	}
+	if (!OidIsValid(cached_relid) || !FullTransactionIdEquals(cached_xid, fxid))
+	{
+		cached_relid = IdmRelid(ReadCurrentChild());
+		cached_xid = fxid;
+	}
+	return cached_relid;
+}
+
+/* Is idm.event_notify on (the default)? */
+static bool
+NotifyEnabled(void)
+{
+	const char *value = GetConfigOption("idm.event_notify", true, false);
+	bool		on = true;
+
+	if (value != NULL && value[0] != '\0' && !parse_bool(value, &on))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for idm.event_notify: \"%s\"", value),
+				 errhint("Use on or off.")));
+	return on;
+}
+
+/*
+ * Queues NOTIFY idm_events with the environment id, once per transaction,
+ * subtransaction and environment: Async_Notify drops what a rolled-back
+ * savepoint queued, and merges duplicates when a savepoint is released.
+ */
+static void
+NotifyConsumers(FullTransactionId fxid, const char *environment_id)
+{
+	static FullTransactionId done_xid = {0};
+	static SubTransactionId done_subxid = InvalidSubTransactionId;
+	static char done_env[NAMEDATALEN] = "";
+	SubTransactionId subxid = GetCurrentSubTransactionId();
+
+	if (FullTransactionIdEquals(done_xid, fxid) && done_subxid == subxid &&
+		strcmp(done_env, environment_id) == 0)
+		return;
+	if (NotifyEnabled())
+		Async_Notify(IDM_EVENTS_CHANNEL, environment_id);
+	done_xid = fxid;
+	done_subxid = subxid;
+	if (strlcpy(done_env, environment_id, sizeof(done_env)) >= sizeof(done_env))
+		done_env[0] = '\0';	/* too long to remember: notify every time */
 }
 
 void
@@ -166,6 +281,7 @@ IdmEmitEvent(const char *type, const char *environment_id,
 	char		id[IDM_ID_MAXLEN + 1];
 	Datum		values[EV_NCOLUMNS];
 	bool		nulls[EV_NCOLUMNS] = {false};
+	FullTransactionId fxid = GetTopFullTransactionId();
 	Relation	rel;
 	HeapTuple	tuple;
 
@@ -184,13 +300,14 @@ IdmEmitEvent(const char *type, const char *environment_id,
 	values[EV_DISPLAY_NAME] = CStringGetTextDatum(et->display_name);
 	values[EV_SPEC_VERSION] = CStringGetTextDatum("1");
 	/* the top-level xid, never a subtransaction's: consumers batch by it */
-	values[EV_XID] = FullTransactionIdGetDatum(GetTopFullTransactionId());
+	values[EV_XID] = FullTransactionIdGetDatum(fxid);
 
-	rel = table_open(EventsRelid(), RowExclusiveLock);
+	rel = table_open(CurrentEventsChild(fxid), RowExclusiveLock);
 	CheckEventsRelation(rel);
 	tuple = heap_form_tuple(RelationGetDescr(rel), values, nulls);
 	simple_heap_insert(rel, tuple);
 	InsertIndexEntries(rel, tuple);
 	heap_freetuple(tuple);
 	table_close(rel, NoLock);
+	NotifyConsumers(fxid, environment_id);
 }

@@ -16,6 +16,9 @@ typedef struct IdmEventType
 	const char *display_name;	/* the webhook's summary */
 } IdmEventType;
 
+/* NOTIFY channel woken at the commit of a transaction that wrote events */
+#define IDM_EVENTS_CHANNEL "idm_events"
+
 /* Column order of idm.events (0-based), checked when a row is written */
 enum
 {

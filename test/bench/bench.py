@@ -35,7 +35,10 @@ def pgbench(script, seconds, clients=1, env_id='env_b0', db='postgres', extra=()
     env['PGOPTIONS'] = f'-c idm.environment_id={env_id}'
     cmd = [f'{PGBIN}/pgbench', '-n', '-M', 'prepared', '-c', str(clients), '-j', str(clients),
            '-T', str(seconds), '-f', os.path.join(BENCH, script), *extra, db]
-    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+    run = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if run.returncode != 0:
+        sys.exit(f'pgbench failed for {script}:\n{run.stdout}\n{run.stderr}')
+    out = run.stdout
     m = re.search(r'tps = ([0-9.]+) \(without initial connection time\)', out)
     if not m:
         sys.exit(f'pgbench output not understood:\n{out}')
