@@ -22,7 +22,7 @@ SET idm.environment_id = 'env_orgs1';
 SELECT webhook_secret ~ '^whsec_[A-Za-z0-9+/]{43}=$' AS secret_shape,
        length(decode(substr(webhook_secret, 7), 'base64')) AS key_bytes
 FROM idm.environments WHERE id = 'env_orgs1';
-SELECT count(DISTINCT webhook_secret) AS distinct_secrets FROM idm.environments;
+SELECT count(DISTINCT webhook_secret) = count(*) AS distinct_secrets FROM idm.environments;
 
 SELECT id ~ '^org_' AS id_ok, display_name, external_id, region_code, metadata, settings,
        create_time = update_time AS same_times
