@@ -22,6 +22,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/typcache.h"
 
 #include "lookup.h"
 
@@ -49,7 +50,8 @@ IdmLookup(const char *table, const char *index, int nkeys,
 	TupleTableSlot *slot;
 	int			found = 0;
 
-	Assert(nkeys > 0 && nkeys <= LOOKUP_MAX_KEYS);
+	if (nkeys < 1 || nkeys > LOOKUP_MAX_KEYS)
+		elog(ERROR, "pg_idm: a lookup takes 1 to %d keys, not %d", LOOKUP_MAX_KEYS, nkeys);
 	rel = table_open(IdmRelid(table), AccessShareLock);
 	idx = index_open(IdmRelid(index), AccessShareLock);
 	if (idx->rd_index->indrelid != RelationGetRelid(rel) ||
@@ -87,4 +89,14 @@ IdmLookup(const char *table, const char *index, int nkeys,
 	index_close(idx, AccessShareLock);
 	table_close(rel, AccessShareLock);
 	return found;
+}
+
+TupleDesc
+IdmCompositeRow(HeapTupleHeader th, HeapTupleData *tuple)
+{
+	tuple->t_len = HeapTupleHeaderGetDatumLength(th);
+	ItemPointerSetInvalid(&tuple->t_self);
+	tuple->t_tableOid = InvalidOid;
+	tuple->t_data = th;
+	return lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(th), HeapTupleHeaderGetTypMod(th));
 }

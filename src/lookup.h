@@ -23,4 +23,10 @@ typedef void (*IdmRowFn) (TupleDesc desc, HeapTuple row, void *arg);
 extern int	IdmLookup(const char *table, const char *index, int nkeys,
 					  const char *const *keys, IdmRowFn fn, void *arg);
 
+/*
+ * A composite argument (a table row passed to a function) as a heap tuple
+ * in *tuple; returns its descriptor, to be released with ReleaseTupleDesc.
+ */
+extern TupleDesc IdmCompositeRow(HeapTupleHeader th, HeapTupleData *tuple);
+
 #endif

@@ -27,7 +27,6 @@
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/rel.h"
-#include "utils/typcache.h"
 
 #include "events.h"
 #include "lookup.h"
@@ -233,16 +232,11 @@ check_membership_transition(PG_FUNCTION_ARGS)
 {
 	HeapTupleHeader th = PG_GETARG_HEAPTUPLEHEADER(0);
 	char	   *to = DatumGetCString(DirectFunctionCall1(enum_out, PG_GETARG_DATUM(1)));
-	TupleDesc	desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(th),
-											  HeapTupleHeaderGetTypMod(th));
 	HeapTupleData tuple;
+	TupleDesc	desc = IdmCompositeRow(th, &tuple);
 	MembershipState old;
 	int			target = -1;
 
-	tuple.t_len = HeapTupleHeaderGetDatumLength(th);
-	ItemPointerSetInvalid(&tuple.t_self);
-	tuple.t_tableOid = InvalidOid;
-	tuple.t_data = th;
 	old = StateOf(desc, &tuple);
 	ReleaseTupleDesc(desc);
 	for (int i = 0; i < (int) lengthof(status_labels); i++)

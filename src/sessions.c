@@ -30,10 +30,10 @@
 #include "utils/datum.h"
 #include "utils/jsonb.h"
 #include "utils/rel.h"
-#include "utils/typcache.h"
 
 #include "events.h"
 #include "ids.h"
+#include "lookup.h"
 #include "payload.h"
 #include "users.h"
 #include "util.h"
@@ -164,15 +164,10 @@ check_session_transition(PG_FUNCTION_ARGS)
 {
 	HeapTupleHeader th = PG_GETARG_HEAPTUPLEHEADER(0);
 	char	   *to = DatumGetCString(DirectFunctionCall1(enum_out, PG_GETARG_DATUM(1)));
-	TupleDesc	desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(th),
-											  HeapTupleHeaderGetTypMod(th));
 	HeapTupleData tuple;
+	TupleDesc	desc = IdmCompositeRow(th, &tuple);
 	SessionState old;
 
-	tuple.t_len = HeapTupleHeaderGetDatumLength(th);
-	ItemPointerSetInvalid(&tuple.t_self);
-	tuple.t_tableOid = InvalidOid;
-	tuple.t_data = th;
 	old = StateOf(desc, &tuple);
 	ReleaseTupleDesc(desc);
 	CheckTransition(&old, ParseStatus(to));

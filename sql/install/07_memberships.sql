@@ -207,12 +207,12 @@ DECLARE
     uid text;
     m idm.memberships;
 BEGIN
-    -- the invitee may not have an account yet
-    SELECT u.id INTO uid FROM idm.users u
+    -- the invitee may not have an account yet; a concurrent invitation of the
+    -- same email waits here for the other's user, then reuses it
+    INSERT INTO idm.users (environment_id, email) VALUES (env, invite_user.email)
+    ON CONFLICT DO NOTHING;
+    SELECT u.id INTO STRICT uid FROM idm.users u
     WHERE u.environment_id = env AND lower(u.email) = lower(invite_user.email);
-    IF NOT FOUND THEN
-        uid := (idm.create_user(invite_user.email, environment_id => env)).id;
-    END IF;
     SELECT * INTO m FROM idm.memberships t
     WHERE t.environment_id = env AND t.organization_id = invite_user.organization_id
       AND t.user_id = uid;

@@ -99,27 +99,6 @@ RETURNS void
 COMMENT ON FUNCTION idm.check_session_transition(idm.sessions, idm.session_status) IS
     'raises 55000 unless session s may take to_status now (ACTIVE: a touch, refused once expired)';
 
--- The session row, locked; P0002 if missing.  Shared by the functions below.
-CREATE FUNCTION idm.lock_session(session_id text, environment_id text)
-RETURNS idm.sessions
-LANGUAGE plpgsql AS $$
-DECLARE
-    s idm.sessions;
-BEGIN
-    SELECT * INTO s FROM idm.sessions t
-    WHERE t.environment_id = idm.current_environment(lock_session.environment_id)
-      AND t.id = lock_session.session_id
-    FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'session "%" does not exist', lock_session.session_id
-            USING ERRCODE = 'P0002',
-                  HINT = 'Check the id and the environment (idm.environment_id).';
-    END IF;
-    RETURN s;
-END $$;
-COMMENT ON FUNCTION idm.lock_session(text, text) IS
-    'the session row, locked FOR UPDATE; raises P0002 if missing';
-
 CREATE FUNCTION idm.login(
     user_id text,
     organization_id text DEFAULT NULL,
@@ -181,48 +160,51 @@ END $$;
 COMMENT ON FUNCTION idm.login(text, text, jsonb, interval, interval, jsonb, text) IS
     'creates an ACTIVE session (device in the API''s shape) expiring after idle_timeout of inactivity or absolute_timeout; sets last_login_time; emits user.login';
 
-CREATE FUNCTION idm.touch_session(session_id text, environment_id text DEFAULT NULL)
+-- Locks a session, checks the change (C) and makes it; ACTIVE means a touch.
+-- Shared by touch_session, logout and revoke_session.
+CREATE FUNCTION idm.change_session(session_id text, to_status idm.session_status,
+    environment_id text DEFAULT NULL)
 RETURNS idm.sessions
 LANGUAGE plpgsql AS $$
 DECLARE
-    s idm.sessions := idm.lock_session(touch_session.session_id, touch_session.environment_id);
+    s idm.sessions;
 BEGIN
-    PERFORM idm.check_session_transition(s, 'ACTIVE');
-    UPDATE idm.sessions t SET last_active_at = now()
+    SELECT * INTO s FROM idm.sessions t
+    WHERE t.environment_id = idm.current_environment(change_session.environment_id)
+      AND t.id = change_session.session_id
+    FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'session "%" does not exist', change_session.session_id
+            USING ERRCODE = 'P0002',
+                  HINT = 'Check the id and the environment (idm.environment_id).';
+    END IF;
+    -- also refuses repeating an ending, which the UPDATE alone would not show
+    PERFORM idm.check_session_transition(s, change_session.to_status);
+    UPDATE idm.sessions t SET
+        status = change_session.to_status,
+        last_active_at = CASE WHEN change_session.to_status = 'ACTIVE' THEN now() ELSE t.last_active_at END
     WHERE t.environment_id = s.environment_id AND t.id = s.id
     RETURNING t.* INTO s;
     RETURN s;
 END $$;
+COMMENT ON FUNCTION idm.change_session(text, idm.session_status, text) IS
+    'locks a session and takes it to to_status (ACTIVE: a touch) if legal; 55000 if not, P0002 if missing';
+
+CREATE FUNCTION idm.touch_session(session_id text, environment_id text DEFAULT NULL)
+RETURNS idm.sessions
+LANGUAGE sql AS $$ SELECT * FROM idm.change_session($1, 'ACTIVE', $2) $$;
 COMMENT ON FUNCTION idm.touch_session(text, text) IS
     'records activity: last_active_at = now(), idle expiry slides; 55000 if the session ended or expired, P0002 if missing';
 
 CREATE FUNCTION idm.logout(session_id text, environment_id text DEFAULT NULL)
 RETURNS idm.sessions
-LANGUAGE plpgsql AS $$
-DECLARE
-    s idm.sessions := idm.lock_session(logout.session_id, logout.environment_id);
-BEGIN
-    PERFORM idm.check_session_transition(s, 'LOGOUT');
-    UPDATE idm.sessions t SET status = 'LOGOUT'
-    WHERE t.environment_id = s.environment_id AND t.id = s.id
-    RETURNING t.* INTO s;
-    RETURN s;
-END $$;
+LANGUAGE sql AS $$ SELECT * FROM idm.change_session($1, 'LOGOUT', $2) $$;
 COMMENT ON FUNCTION idm.logout(text, text) IS
     'ends an ACTIVE session by logout (logout_at); emits user.logout; 55000 if it ended already, P0002 if missing';
 
 CREATE FUNCTION idm.revoke_session(session_id text, environment_id text DEFAULT NULL)
 RETURNS idm.sessions
-LANGUAGE plpgsql AS $$
-DECLARE
-    s idm.sessions := idm.lock_session(revoke_session.session_id, revoke_session.environment_id);
-BEGIN
-    PERFORM idm.check_session_transition(s, 'REVOKED');
-    UPDATE idm.sessions t SET status = 'REVOKED'
-    WHERE t.environment_id = s.environment_id AND t.id = s.id
-    RETURNING t.* INTO s;
-    RETURN s;
-END $$;
+LANGUAGE sql AS $$ SELECT * FROM idm.change_session($1, 'REVOKED', $2) $$;
 COMMENT ON FUNCTION idm.revoke_session(text, text) IS
     'ends an ACTIVE session now (REVOKED, expired_at); 55000 if it ended already, P0002 if missing';
 
