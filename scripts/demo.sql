@@ -111,6 +111,24 @@ SELECT (c.client).client_id AS ci, c.plain_secret AS ci_secret
 FROM idm.create_client('Acme CI', :'acme', scopes => '{deploy:resources}') c \gset
 SELECT idm.verify_client_secret(:'ci', :'ci_secret');
 
+-- Users, memberships, sessions: a founder signs up, invites a colleague who
+-- accepts, logs in from a laptop and later logs out.
+SELECT organization_id AS initech, user_id AS founder
+FROM idm.signup('peter@initech.example', 'Initech', 'Peter', 'Gibbons', 'Peter Gibbons',
+                'initech-007', 'US') \gset
+SELECT idm.add_external_identity(:'founder', 'conn_google', 'GOOGLE', 'OAUTH', '1050553795', true);
+SELECT idm.invite_user(:'initech', 'Samir@Initech.example', 'peter@initech.example');
+SELECT user_id AS samir FROM idm.memberships
+WHERE organization_id = :'initech' AND membership_status = 'PENDING_INVITE' \gset
+SELECT idm.accept_invitation(:'initech', :'samir');
+SELECT id AS laptop FROM idm.login(:'samir', :'initech',
+    '{"browser": "Firefox", "browser_version": "128.0", "device_type": "Desktop", "ip": "203.0.113.7",
+      "os": "Linux", "user_agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+      "location": {"city": "Austin", "latitude": "30.2672", "longitude": "-97.7431", "region": "US",
+                   "region_subdivision": "TX"}}') \gset
+SELECT idm.touch_session(:'laptop');
+SELECT idm.logout(:'laptop');
+
 -- Their webhook dispatcher reads events through a subscription (README,
 -- "Consumers"): one batch from the oldest event, finished once sent.
 SELECT idm.create_subscription('dispatcher', from_oldest => true);

@@ -31,10 +31,11 @@ VALUES ('env_rbacm1', 'org_acme', 'Acme'), ('env_rbacm1', 'org_globex', 'Globex'
 INSERT INTO idm.users (environment_id, id, email) VALUES
     ('env_rbacm1', 'usr_ann', 'ann@acme.example'), ('env_rbacm1', 'usr_bob', 'bob@acme.example'),
     ('env_rbacm1', 'usr_cat', 'cat@acme.example'), ('env_rbacm2', 'usr_ann', 'ann@acme.example');
-INSERT INTO idm.memberships (environment_id, organization_id, user_id, membership_status) VALUES
-    ('env_rbacm1', 'org_acme', 'usr_ann', 'ACTIVE'), ('env_rbacm1', 'org_globex', 'usr_ann', 'ACTIVE'),
-    ('env_rbacm1', 'org_acme', 'usr_bob', 'ACTIVE'), ('env_rbacm1', 'org_acme', 'usr_cat', 'PENDING_INVITE'),
-    ('env_rbacm2', 'org_acme', 'usr_ann', 'ACTIVE');
+INSERT INTO idm.memberships (environment_id, organization_id, user_id, membership_status, expires_at) VALUES
+    ('env_rbacm1', 'org_acme', 'usr_ann', 'ACTIVE', NULL), ('env_rbacm1', 'org_globex', 'usr_ann', 'ACTIVE', NULL),
+    ('env_rbacm1', 'org_acme', 'usr_bob', 'ACTIVE', NULL),
+    ('env_rbacm1', 'org_acme', 'usr_cat', 'PENDING_INVITE', now() + interval '7 days'),
+    ('env_rbacm2', 'org_acme', 'usr_ann', 'ACTIVE', NULL);
 
 SELECT count(*) FROM (SELECT idm.create_permission(p) FROM unnest(ARRAY['read:docs', 'write:docs',
     'publish:docs', 'manage:billing', 'audit:logs', 'export:data']) p) s;

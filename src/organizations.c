@@ -6,6 +6,7 @@
 #include "fmgr.h"
 #include "utils/timestamp.h"
 
+#include "organizations.h"
 #include "payload.h"
 #include "triggers.h"
 
@@ -16,6 +17,15 @@ static const char *const org_columns[] = {
 	"create_time", "display_name", "external_id", "id", "metadata",
 	"region_code", "update_time", "settings", NULL
 };
+
+/* The organization object nested in membership, signup and invitation events */
+void
+IdmJsonOrganization(IdmJson *j, const char *key, TupleDesc desc, HeapTuple row)
+{
+	IdmJsonBeginObject(j, key);
+	IdmJsonColumns(j, desc, row, org_columns);
+	IdmJsonEndObject(j);
+}
 
 static Jsonb *
 OrganizationPayload(TupleDesc desc, HeapTuple row, bool deleted)

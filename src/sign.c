@@ -16,6 +16,7 @@
 
 PG_FUNCTION_INFO_V1(webhook_signature);
 PG_FUNCTION_INFO_V1(gen_webhook_secret);
+PG_FUNCTION_INFO_V1(check_webhook_secret);
 
 #define SECRET_PREFIX "whsec_"
 #define SECRET_RANDOM_BYTES 32
@@ -143,4 +144,29 @@ gen_webhook_secret(PG_FUNCTION_ARGS)
 	explicit_bzero(raw, sizeof(raw));
 	secret = psprintf(SECRET_PREFIX "%s", b64);
 	PG_RETURN_TEXT_P(cstring_to_text(secret));
+}
+
+/*
+ * idm.check_webhook_secret(secret text) returns boolean: a CHECK that never
+ * shows the value (a failing CHECK constraint would print the whole row).
+ * The key must be "whsec_" + base64 of at least 24 bytes.
+ */
+Datum
+check_webhook_secret(PG_FUNCTION_ARGS)
+{
+	char	   *secret = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	int			keylen = 0;
+	uint8	   *key = NULL;
+
+	if (strncmp(secret, SECRET_PREFIX, strlen(SECRET_PREFIX)) == 0)
+		key = IdmDecodeWebhookSecret(secret, &keylen);
+	if (key == NULL || keylen < 24)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid webhook_secret"),
+				 errdetail("A signing secret is \"whsec_\" followed by the base64 of at least 24 bytes."),
+				 errhint("Leave it out to have one generated.")));
+	explicit_bzero(key, keylen);
+	explicit_bzero(secret, strlen(secret));
+	PG_RETURN_BOOL(true);
 }

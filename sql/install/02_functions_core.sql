@@ -35,6 +35,11 @@ CREATE FUNCTION idm.webhook_signature(secret text, msg_id text, ts bigint, body 
 COMMENT ON FUNCTION idm.webhook_signature(text, text, bigint, text) IS
     'Standard Webhooks signature "v1,<base64 HMAC-SHA256 of msg_id.ts.body>" for a whsec_ secret';
 
+CREATE FUNCTION idm.check_webhook_secret(secret text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'check_webhook_secret' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION idm.check_webhook_secret(text) IS
+    'true if secret is "whsec_" + base64 of >= 24 bytes; raises 22023 without showing it';
+
 CREATE FUNCTION idm.gen_webhook_secret() RETURNS text
     AS 'MODULE_PATHNAME', 'gen_webhook_secret' LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION idm.gen_webhook_secret() IS

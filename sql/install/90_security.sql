@@ -16,6 +16,7 @@ DO $$
 DECLARE
     t record;
     key text;
+    org text;
 BEGIN
     FOR t IN
         SELECT c.oid::regclass AS rel, c.relname,
@@ -34,15 +35,18 @@ BEGIN
                 USING (%I = current_setting('idm.environment_id', true))
                 WITH CHECK (%I = current_setting('idm.environment_id', true))$p$,
             t.rel, key, key);
-        IF t.has_org THEN
+        -- an organization's own row is keyed by id
+        org := CASE WHEN t.relname = 'organizations' THEN 'id'
+                    WHEN t.has_org THEN 'organization_id' END;
+        IF org IS NOT NULL THEN
             EXECUTE format($p$CREATE POLICY idm_organization ON %s AS RESTRICTIVE
-                USING (organization_id IS NULL
+                USING (%I IS NULL
                        OR coalesce(current_setting('idm.organization_id', true), '') = ''
-                       OR organization_id = current_setting('idm.organization_id', true))
-                WITH CHECK (organization_id IS NULL
+                       OR %I = current_setting('idm.organization_id', true))
+                WITH CHECK (%I IS NULL
                        OR coalesce(current_setting('idm.organization_id', true), '') = ''
-                       OR organization_id = current_setting('idm.organization_id', true))$p$,
-                t.rel);
+                       OR %I = current_setting('idm.organization_id', true))$p$,
+                t.rel, org, org, org, org);
         END IF;
     END LOOP;
 END $$;

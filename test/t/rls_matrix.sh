@@ -72,7 +72,7 @@ for t in $tables; do
     # PostgreSQL runs BEFORE ROW triggers ahead of the policy check
     case $res in
         *"violates row-level security policy"*) ;;
-        *"ERROR:"*"does not exist"*) echo "  ($t: refused by a BEFORE trigger: ${res#ERROR:  })" ;;
+        *"ERROR:"*) echo "  ($t: refused by a BEFORE trigger: $(head -n 1 <<<"${res#ERROR:  }"))" ;;
         *) echo "FAIL $t: insert of an env B row was not refused: $res"; fail=1 ;;
     esac
     after=$("${PSQL[@]}" -c "SELECT count(*) FROM idm.$t WHERE $key = 'env_other'")
