@@ -23,8 +23,10 @@
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "access/xact.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/rel.h"
 
@@ -518,6 +520,64 @@ IdmEmitMembershipEvent(const char *type, const char *environment_id,
 						user_id, organization_id),
 				 errhint("Check the ids and the environment (idm.environment_id).")));
 	IdmEmitEvent(type, environment_id, organization_id, r.data);
+}
+
+/* Builds the payload of a membership proper; leaves r->data NULL for an invitation. */
+static void
+BuildIfMembership(TupleDesc desc, HeapTuple row, void *arg)
+{
+	EmitRequest *r = (EmitRequest *) arg;
+
+	if (!IsInvitation(StatusOf(desc, row)))
+		r->data = MembershipData(r->environment_id, desc, row);
+}
+
+/*
+ * One event per membership per top-level statement, however many of its
+ * role rows the statement touched: set_membership_roles() replacing three
+ * roles is one change to the membership.
+ */
+static bool
+AlreadySentThisStatement(const char *environment_id, const char *organization_id,
+						 const char *user_id)
+{
+	static LocalTransactionId lxid = InvalidLocalTransactionId;
+	static TimestampTz stmt = 0;
+	static char key[3 * (NAMEDATALEN + 1)];
+	char		now[sizeof(key)];
+
+	snprintf(now, sizeof(now), "%s|%s|%s", environment_id, organization_id, user_id);
+	if (lxid == MyProc->lxid && stmt == GetCurrentStatementStartTimestamp() &&
+		strcmp(key, now) == 0)
+		return true;
+	lxid = MyProc->lxid;
+	stmt = GetCurrentStatementStartTimestamp();
+	strlcpy(key, now, sizeof(key));
+	return false;
+}
+
+void
+IdmMembershipRolesChanged(const char *environment_id, const char *organization_id,
+						  const char *user_id)
+{
+	EmitRequest r;
+	const char *keys[3];
+
+	if (AlreadySentThisStatement(environment_id, organization_id, user_id))
+		return;
+
+	r.type = "user.organization_membership_updated";
+	r.environment_id = environment_id;
+	r.data = NULL;
+	keys[0] = environment_id;
+	keys[1] = organization_id;
+	keys[2] = user_id;
+	if (!IdmEventEnabled(r.type, environment_id))
+		return;
+	/* gone: the roles went with a deleted membership, which sent _deleted */
+	IdmLookup("memberships", "memberships_pkey", 3, keys, BuildIfMembership, &r);
+	if (r.data != NULL)
+		IdmEmitEvent(r.type, environment_id, organization_id, r.data);
 }
 
 /* idm.emit_membership_event(type, environment_id, organization_id, user_id): internal */

@@ -17,4 +17,12 @@
 extern void IdmEmitMembershipEvent(const char *type, const char *environment_id,
 								   const char *organization_id, const char *user_id);
 
+/*
+ * A membership's roles changed: emits user.organization_membership_updated,
+ * unless the membership is being deleted or is still an invitation.
+ */
+extern void IdmMembershipRolesChanged(const char *environment_id,
+									  const char *organization_id,
+									  const char *user_id);
+
 #endif

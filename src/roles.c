@@ -25,6 +25,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "memberships.h"
 #include "payload.h"
 #include "rbac.h"
 #include "triggers.h"
@@ -336,15 +337,6 @@ membership_role_events(PG_FUNCTION_ARGS)
 	char	   *org = IdmColumnText(desc, row, "organization_id");
 	char	   *user = IdmColumnText(desc, row, "user_id");
 
-	/*
-	 * MEMBERSHIP EVENT HOOK (to wire after merging the memberships work):
-	 * emit user.organization_membership_updated for (env, org, user) here,
-	 * through idm.emit_membership_event('user.organization_membership_updated',
-	 * env, org, user).  Skip it when the membership itself is being deleted
-	 * (a cascade from memberships), which sends its own _deleted event.
-	 */
-	(void) env;
-	(void) org;
-	(void) user;
+	IdmMembershipRolesChanged(env, org, user);
 	return PointerGetDatum(NULL);
 }
