@@ -121,6 +121,7 @@ SELECT idm.invite_user(:'initech', 'Samir@Initech.example', 'peter@initech.examp
 SELECT user_id AS samir FROM idm.memberships
 WHERE organization_id = :'initech' AND membership_status = 'PENDING_INVITE' \gset
 SELECT idm.accept_invitation(:'initech', :'samir');
+SELECT idm.add_external_identity(:'samir', 'conn_google', 'GOOGLE', 'OAUTH', '2233445566', true);
 SELECT id AS laptop FROM idm.login(:'samir', :'initech',
     '{"browser": "Firefox", "browser_version": "128.0", "device_type": "Desktop", "ip": "203.0.113.7",
       "os": "Linux", "user_agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",

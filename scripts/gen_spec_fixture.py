@@ -67,7 +67,8 @@ def main():
         types[name] = {
             'object': example['object'],
             'organization_id': 'organization_id' in example,
-            'display_name': post['summary'],
+            # what Scalekit sends where the example shows it, else the summary
+            'display_name': example.get('display_name', post['summary']),
             'data': type_tree(example['data']),
         }
     for name, extra in EXTRA_TYPES.items():
@@ -82,6 +83,8 @@ def main():
                                      {t['object'] for t in types.values()})
     fixture = {
         'generated_by': 'scripts/gen_spec_fixture.py',
+        # maps of the customer's own keys: their example keys are samples
+        'free_form': ['metadata', 'custom_attributes', 'raw_attributes', 'address', 'api_config'],
         'source': 'scalekit.scalar.json, webhooks and components.schemas.ScalekitEvent',
         'envelope_key_order': ['spec_version', 'id', 'type', 'object', 'occurred_at',
                                'environment_id', 'organization_id', 'data', 'display_name'],
