@@ -38,3 +38,32 @@ SELECT idm.disable_events('{user.organization_membership_updated}');
 INSERT INTO idm.memberships (environment_id, organization_id, user_id) VALUES ('env_mre', 'org_mre', 'usr_mre1');
 SELECT idm.add_membership_role('usr_mre1', 'org_mre', 'writer');
 SELECT count(*) AS updated_events FROM pg_temp.membership_events WHERE type = 'user.organization_membership_updated';
+
+-- default roles: a new ACTIVE membership gets the default member role, an
+-- org creator the default creator role, an organization's own default wins;
+-- the role comes with the "created" event, no extra "updated"
+SELECT idm.enable_events();
+SELECT name FROM idm.create_role('member_default');
+SELECT name FROM idm.create_role('creator_default');
+SELECT name FROM idm.create_role('mre_member', organization_id => 'org_mre');
+SELECT idm.set_default_roles('creator_default', 'member_default');
+INSERT INTO idm.users (environment_id, id, email) VALUES
+    ('env_mre', 'usr_mre3', 'three@mre.example'), ('env_mre', 'usr_mre4', 'four@mre.example');
+INSERT INTO idm.organizations (environment_id, id, display_name) VALUES ('env_mre', 'org_mre2', 'MRE 2');
+INSERT INTO idm.memberships (environment_id, organization_id, user_id, provisioning_method)
+VALUES ('env_mre', 'org_mre2', 'usr_mre3', 'direct_provision'), ('env_mre', 'org_mre2', 'usr_mre4', 'org_creator');
+SELECT user_id, (SELECT string_agg(r.name, ',') FROM idm.list_user_roles(user_id, organization_id) r) AS roles
+FROM idm.memberships WHERE organization_id = 'org_mre2' ORDER BY user_id;
+SELECT type, count(*) FROM pg_temp.membership_events WHERE user_id IN ('usr_mre3', 'usr_mre4')
+GROUP BY type ORDER BY type;
+SELECT idm.set_default_roles(default_member_role => 'mre_member', organization_id => 'org_mre');
+INSERT INTO idm.memberships (environment_id, organization_id, user_id) VALUES ('env_mre', 'org_mre', 'usr_mre3');
+SELECT string_agg(name, ',') AS roles FROM idm.list_user_roles('usr_mre3', 'org_mre');
+-- an accepted invitation becomes ACTIVE; it already holds a role, so no default
+SELECT membership_status FROM idm.accept_invitation('org_mre', 'usr_mre2');
+SELECT string_agg(name, ',') AS roles FROM idm.list_user_roles('usr_mre2', 'org_mre');
+-- one without roles gets the organization's default on acceptance
+INSERT INTO idm.users (environment_id, id, email) VALUES ('env_mre', 'usr_mre5', 'five@mre.example');
+SELECT membership_status FROM idm.invite_user('org_mre', 'five@mre.example', 'one@mre.example');
+SELECT membership_status FROM idm.accept_invitation('org_mre', 'usr_mre5');
+SELECT string_agg(name, ',') AS roles FROM idm.list_user_roles('usr_mre5', 'org_mre');

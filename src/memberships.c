@@ -381,6 +381,47 @@ MembershipData(const char *environment_id, TupleDesc desc, HeapTuple row)
 	return IdmJsonFinish(&j);
 }
 
+/*
+ * One event per membership per top-level statement: set_membership_roles()
+ * replacing three roles is one change to the membership, and the default
+ * role given to a membership the statement just created needs no
+ * "updated" after its "created".  Remembers the last membership sent.
+ */
+static struct
+{
+	LocalTransactionId lxid;
+	TimestampTz stmt;
+	char		key[3 * (NAMEDATALEN + 1)];
+} last_sent;
+
+static void
+MembershipKey(char *buf, size_t size, const char *environment_id,
+			  const char *organization_id, const char *user_id)
+{
+	snprintf(buf, size, "%s|%s|%s", environment_id, organization_id, user_id);
+}
+
+static bool
+SentThisStatement(const char *environment_id, const char *organization_id,
+				  const char *user_id)
+{
+	char		key[sizeof(last_sent.key)];
+
+	MembershipKey(key, sizeof(key), environment_id, organization_id, user_id);
+	return last_sent.lxid == MyProc->lxid &&
+		last_sent.stmt == GetCurrentStatementStartTimestamp() &&
+		strcmp(last_sent.key, key) == 0;
+}
+
+static void
+NoteSent(const char *environment_id, const char *organization_id, const char *user_id)
+{
+	last_sent.lxid = MyProc->lxid;
+	last_sent.stmt = GetCurrentStatementStartTimestamp();
+	MembershipKey(last_sent.key, sizeof(last_sent.key), environment_id,
+				  organization_id, user_id);
+}
+
 /* The event a row change means (see the top of this file), or NULL */
 static const char *
 MembershipEventType(TriggerData *td, TupleDesc desc)
@@ -422,12 +463,15 @@ membership_events(PG_FUNCTION_ARGS)
 	HeapTuple	row = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple
 		: td->tg_trigtuple;
 	char	   *env;
+	char	   *org;
 
 	if (type == NULL)
 		return PointerGetDatum(NULL);
 	env = IdmColumnText(desc, row, "environment_id");
-	IdmEmitEvent(type, env, IdmColumnText(desc, row, "organization_id"),
-				 MembershipData(env, desc, row));
+	org = IdmColumnText(desc, row, "organization_id");
+	IdmEmitEvent(type, env, org, MembershipData(env, desc, row));
+	/* a role change later in this statement adds no second event */
+	NoteSent(env, org, IdmColumnText(desc, row, "user_id"));
 	return PointerGetDatum(NULL);
 }
 
@@ -532,30 +576,6 @@ BuildIfMembership(TupleDesc desc, HeapTuple row, void *arg)
 		r->data = MembershipData(r->environment_id, desc, row);
 }
 
-/*
- * One event per membership per top-level statement, however many of its
- * role rows the statement touched: set_membership_roles() replacing three
- * roles is one change to the membership.
- */
-static bool
-AlreadySentThisStatement(const char *environment_id, const char *organization_id,
-						 const char *user_id)
-{
-	static LocalTransactionId lxid = InvalidLocalTransactionId;
-	static TimestampTz stmt = 0;
-	static char key[3 * (NAMEDATALEN + 1)];
-	char		now[sizeof(key)];
-
-	snprintf(now, sizeof(now), "%s|%s|%s", environment_id, organization_id, user_id);
-	if (lxid == MyProc->lxid && stmt == GetCurrentStatementStartTimestamp() &&
-		strcmp(key, now) == 0)
-		return true;
-	lxid = MyProc->lxid;
-	stmt = GetCurrentStatementStartTimestamp();
-	strlcpy(key, now, sizeof(key));
-	return false;
-}
-
 void
 IdmMembershipRolesChanged(const char *environment_id, const char *organization_id,
 						  const char *user_id)
@@ -563,8 +583,9 @@ IdmMembershipRolesChanged(const char *environment_id, const char *organization_i
 	EmitRequest r;
 	const char *keys[3];
 
-	if (AlreadySentThisStatement(environment_id, organization_id, user_id))
+	if (SentThisStatement(environment_id, organization_id, user_id))
 		return;
+	NoteSent(environment_id, organization_id, user_id);
 
 	r.type = "user.organization_membership_updated";
 	r.environment_id = environment_id;

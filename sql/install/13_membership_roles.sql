@@ -127,3 +127,41 @@ RETURNS boolean
     AS 'MODULE_PATHNAME', 'has_permission' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION idm.has_permission(text, text, text, text) IS
     'true if the user''s ACTIVE membership of the organization holds a role granting the permission (directly or through extends); false otherwise, never NULL';
+
+-- Default roles: a membership that becomes ACTIVE without roles gets the
+-- default creator role (provisioning_method org_creator) or the default
+-- member role; an organization's own default wins over the environment's.
+-- Named to fire after memberships_events, so "created" comes first; the
+-- role it gives adds no "updated" event in the same statement.
+CREATE FUNCTION idm.assign_default_role() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, idm AS $$
+DECLARE
+    role text;
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.membership_status = 'ACTIVE' THEN
+        RETURN NULL;
+    END IF;
+    IF EXISTS (SELECT 1 FROM idm.membership_roles mr
+               WHERE mr.environment_id = NEW.environment_id
+                 AND mr.organization_id = NEW.organization_id AND mr.user_id = NEW.user_id) THEN
+        RETURN NULL;
+    END IF;
+    SELECT r.id INTO role FROM idm.roles r
+    WHERE r.environment_id = NEW.environment_id
+      AND (r.organization_id = NEW.organization_id OR r.organization_id IS NULL)
+      AND CASE WHEN NEW.provisioning_method = 'org_creator' THEN r.default_creator
+               ELSE r.default_member END
+    ORDER BY r.organization_id NULLS LAST
+    LIMIT 1;
+    IF role IS NOT NULL THEN
+        INSERT INTO idm.membership_roles (environment_id, organization_id, user_id, role_id)
+        VALUES (NEW.environment_id, NEW.organization_id, NEW.user_id, role);
+    END IF;
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION idm.assign_default_role() IS
+    'AFTER trigger: gives a membership that becomes ACTIVE without roles its default role';
+CREATE TRIGGER memberships_events_default_role
+    AFTER INSERT OR UPDATE OF membership_status ON idm.memberships
+    FOR EACH ROW WHEN (NEW.membership_status = 'ACTIVE')
+    EXECUTE FUNCTION idm.assign_default_role();
