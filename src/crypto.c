@@ -333,9 +333,9 @@ ParseHeader(bytea *blob, const char *id, char *kid)
 	if (size < 3 || p[0] != CRED_VERSION || size < 2 + p[1] + NONCE_LEN + TAG_LEN ||
 		!ValidKid((const char *) p + 2, p[1]))
 		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
+				(errcode(id ? ERRCODE_DATA_CORRUPTED : ERRCODE_INVALID_PARAMETER_VALUE),
 				 id ? errmsg("credentials of connected account \"%s\" are not a pg_idm ciphertext", id)
-				 : errmsg("value is not a pg_idm credentials ciphertext"),
+				 : errmsg("credentials are not a pg_idm ciphertext"),
 				 errdetail("A ciphertext starts with version byte %d and a key id.", CRED_VERSION),
 				 errhint("Write credentials through authorization_details, never the credentials column.")));
 	memcpy(kid, p + 2, p[1]);
