@@ -18,6 +18,8 @@ declare -A SOURCES=(
     [fuzz_email]="src/email_core.c src/domain_core.c"
     [fuzz_domain]="src/domain_core.c"
     [fuzz_ids]="src/ids_core.c"
+    [fuzz_authdetails]="src/authdetails.c"
+    [fuzz_names]="src/names_core.c"
 )
 [ -f "$ROOT/test/fuzz/sources.sh" ] && . "$ROOT/test/fuzz/sources.sh"
 
