@@ -22,45 +22,30 @@ static const char *const types[] = {
 	"OAUTH", "API_KEY", "BASIC_AUTH", "BASIC", "BEARER_TOKEN", "CUSTOM", "NO_SUCH_TYPE"
 };
 
-/* Replaces every string value of v (not keys) by 'x's of the same length. */
+/* Replaces every string in v (values, not keys) by 'x's of the same length. */
 static void
 BlankValues(json_object *v)
 {
-	if (json_object_is_type(v, json_type_array))
+	if (json_object_is_type(v, json_type_string))
+	{
+		int			n = json_object_get_string_len(v);
+		char	   *x = malloc(n + 1);
+
+		memset(x, 'x', n);
+		json_object_set_string_len(v, x, n);
+		free(x);
+	}
+	else if (json_object_is_type(v, json_type_array))
 	{
 		for (size_t i = 0; i < json_object_array_length(v); i++)
-		{
-			json_object *e = json_object_array_get_idx(v, i);
-
-			if (json_object_is_type(e, json_type_string))
-			{
-				int			n = json_object_get_string_len(e);
-				char	   *x = malloc(n + 1);
-
-				memset(x, 'x', n);
-				json_object_set_string_len(e, x, n);
-				free(x);
-			}
-			else
-				BlankValues(e);
-		}
+			BlankValues(json_object_array_get_idx(v, i));
 	}
 	else if (json_object_is_type(v, json_type_object))
 	{
 		json_object_object_foreach(v, key, val)
 		{
 			(void) key;
-			if (json_object_is_type(val, json_type_string))
-			{
-				int			n = json_object_get_string_len(val);
-				char	   *x = malloc(n + 1);
-
-				memset(x, 'x', n);
-				json_object_set_string_len(val, x, n);
-				free(x);
-			}
-			else
-				BlankValues(val);
+			BlankValues(val);
 		}
 	}
 }
