@@ -423,8 +423,9 @@ connected_account_guard(PG_FUNCTION_ARGS)
 
 		if (!is_update || ColumnChanged(desc, oldtup, newtup, g.credentials))
 		{
-			/* written directly (a restore, or by hand): must at least be ours */
-			(void) IdmCredentialsKeyId(blob, id);
+			/* written directly (a restore, or by hand): must at least be
+			 * ours; a bad value is the writer's input (22023), not corruption */
+			(void) IdmCredentialsKeyId(blob, NULL);
 			if (is_update)
 				Set(&c, g.credentials_updated_at, TimestampTzGetDatum(GetCurrentTimestamp()), false);
 		}

@@ -19,105 +19,26 @@
  */
 #include "postgres.h"
 
-#include <ctype.h>
-
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "common/base64.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
 #include "crypto.h"
+#include "crypto_core.h"
 
 PG_FUNCTION_INFO_V1(credential_key_id);
 
-#define CRED_VERSION	1
-#define KEY_LEN			32
-#define NONCE_LEN		12
-#define TAG_LEN			16
-#define KID_MAXLEN		32
-#define KEY_B64_MAXLEN	64		/* base64 of 32 bytes is 44 characters */
+#define CRED_VERSION	IDM_CRED_VERSION
+#define KEY_LEN			IDM_KEY_LEN
+#define NONCE_LEN		IDM_NONCE_LEN
+#define TAG_LEN			IDM_TAG_LEN
+#define KID_MAXLEN		IDM_KID_MAXLEN
 
 static char *credential_keys = NULL;
 static char *current_key_id = NULL;
-
-typedef struct IdmKey
-{
-	char		kid[KID_MAXLEN + 1];
-	uint8		key[KEY_LEN];
-} IdmKey;
-
-/* A key id: 1-32 of [A-Za-z0-9_-]. */
-static bool
-ValidKid(const char *s, int len)
-{
-	if (len < 1 || len > KID_MAXLEN)
-		return false;
-	for (int i = 0; i < len; i++)
-		if (!(isalnum((unsigned char) s[i]) || s[i] == '_' || s[i] == '-'))
-			return false;
-	return true;
-}
-
-/*
- * Parses entry number n (0-based) of idm.credential_keys into *out.
- * Returns 1 on success, 0 past the last entry, -1 for a malformed entry
- * (with why set).  Whitespace around entries is ignored.
- */
-static int
-ParseEntry(const char *keys, int n, IdmKey *out, const char **why)
-{
-	const char *p = keys;
-	const char *end;
-	const char *colon;
-	char		b64[KEY_B64_MAXLEN];
-	uint8		raw[KEY_B64_MAXLEN];
-	int			b64len,
-				rawlen;
-
-	for (int i = 0; i < n && p; i++)
-		if ((p = strchr(p, ',')) != NULL)
-			p++;
-	if (p == NULL)
-		return 0;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	end = strchr(p, ',');
-	if (end == NULL)
-		end = p + strlen(p);
-	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
-		end--;
-	if (end == p && *keys == '\0')
-		return 0;
-	colon = memchr(p, ':', end - p);
-	if (colon == NULL || !ValidKid(p, colon - p))
-	{
-		*why = "An entry is kid:key with a key id of 1 to 32 letters, digits, '_' or '-'.";
-		return -1;
-	}
-	b64len = end - colon - 1;
-	if (b64len < 1 || b64len >= KEY_B64_MAXLEN)
-	{
-		*why = "A key is the base64 encoding of 32 bytes.";
-		return -1;
-	}
-	memcpy(b64, colon + 1, b64len);
-	rawlen = pg_b64_decode(b64, b64len, (char *) raw, sizeof(raw));
-	explicit_bzero(b64, sizeof(b64));
-	if (rawlen != KEY_LEN)
-	{
-		explicit_bzero(raw, sizeof(raw));
-		*why = "A key is the base64 encoding of 32 bytes.";
-		return -1;
-	}
-	memcpy(out->kid, p, colon - p);
-	out->kid[colon - p] = '\0';
-	memcpy(out->key, raw, KEY_LEN);
-	explicit_bzero(raw, sizeof(raw));
-	return 1;
-}
 
 /* Finds a key by id; false if absent.  The caller zeroes *out after use. */
 static bool
@@ -128,7 +49,7 @@ FindKey(const char *kid, IdmKey *out)
 
 	if (credential_keys == NULL)
 		return false;
-	for (int n = 0; (r = ParseEntry(credential_keys, n, out, &why)) != 0; n++)
+	for (int n = 0; (r = IdmParseKeyEntry(credential_keys, n, out, &why)) != 0; n++)
 	{
 		if (r > 0 && strcmp(out->kid, kid) == 0)
 			return true;
@@ -157,7 +78,7 @@ CheckKeysHook(char **newval, void **extra, GucSource source)
 	int			r,
 				n;
 
-	for (n = 0; (r = ParseEntry(*newval, n, &k, &why)) != 0; n++)
+	for (n = 0; (r = IdmParseKeyEntry(*newval, n, &k, &why)) != 0; n++)
 	{
 		explicit_bzero(k.key, KEY_LEN);
 		if (r < 0 || n >= (int) lengthof(seen))
@@ -183,7 +104,7 @@ CheckKeysHook(char **newval, void **extra, GucSource source)
 static bool
 CheckKidHook(char **newval, void **extra, GucSource source)
 {
-	if (**newval != '\0' && !ValidKid(*newval, strlen(*newval)))
+	if (**newval != '\0' && !IdmValidKid(*newval, strlen(*newval)))
 	{
 		GUC_check_errdetail("A key id is 1 to 32 letters, digits, '_' or '-'.");
 		return false;
@@ -216,10 +137,10 @@ IdmCurrentKeyId(void)
 	if (current_key_id && *current_key_id)
 		return current_key_id;
 	/* no id named: the only key, if there is exactly one */
-	if (credential_keys && ParseEntry(credential_keys, 0, &first, &why) > 0)
+	if (credential_keys && IdmParseKeyEntry(credential_keys, 0, &first, &why) > 0)
 	{
 		IdmKey		second;
-		int			more = ParseEntry(credential_keys, 1, &second, &why);
+		int			more = IdmParseKeyEntry(credential_keys, 1, &second, &why);
 
 		explicit_bzero(first.key, KEY_LEN);
 		explicit_bzero(&second, sizeof(second));
@@ -250,7 +171,7 @@ NoKeyError(void)
 {
 	IdmKey		k;
 	const char *why;
-	bool		some = credential_keys && ParseEntry(credential_keys, 0, &k, &why) > 0;
+	bool		some = credential_keys && IdmParseKeyEntry(credential_keys, 0, &k, &why) > 0;
 
 	explicit_bzero(&k, sizeof(k));
 	if (some)
@@ -327,20 +248,17 @@ IdmEncryptCredentials(const char *plain, int len, const char *env, const char *i
 static int
 ParseHeader(bytea *blob, const char *id, char *kid)
 {
-	const uint8 *p = (const uint8 *) VARDATA_ANY(blob);
-	int			size = VARSIZE_ANY_EXHDR(blob);
+	int			hlen = IdmCredentialHeader((const unsigned char *) VARDATA_ANY(blob),
+										   VARSIZE_ANY_EXHDR(blob), kid);
 
-	if (size < 3 || p[0] != CRED_VERSION || size < 2 + p[1] + NONCE_LEN + TAG_LEN ||
-		!ValidKid((const char *) p + 2, p[1]))
+	if (hlen < 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
+				(errcode(id ? ERRCODE_DATA_CORRUPTED : ERRCODE_INVALID_PARAMETER_VALUE),
 				 id ? errmsg("credentials of connected account \"%s\" are not a pg_idm ciphertext", id)
-				 : errmsg("value is not a pg_idm credentials ciphertext"),
+				 : errmsg("credentials are not a pg_idm ciphertext"),
 				 errdetail("A ciphertext starts with version byte %d and a key id.", CRED_VERSION),
 				 errhint("Write credentials through authorization_details, never the credentials column.")));
-	memcpy(kid, p + 2, p[1]);
-	kid[p[1]] = '\0';
-	return 2 + p[1];
+	return hlen;
 }
 
 char *

@@ -25,8 +25,9 @@ extern bytea *IdmEncryptCredentials(const char *plain, int len,
 extern char *IdmDecryptCredentials(bytea *blob, const char *environment_id,
 								   const char *account_id, int *len);
 
-/* The key id a blob was encrypted with; raises if it is not a pg_idm blob
- * (account_id, or NULL, names the row in the error) */
+/* The key id a blob was encrypted with; raises if it is not a pg_idm blob:
+ * 22023 for a value being written (account_id NULL), XX001 naming the
+ * stored row of account_id otherwise */
 extern char *IdmCredentialsKeyId(bytea *blob, const char *account_id);
 
 /* The key id new credentials are encrypted with, or NULL when none is set */

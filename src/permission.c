@@ -37,6 +37,7 @@
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
 
+#include "names_core.h"
 #include "payload.h"
 #include "rbac.h"
 #include "triggers.h"
@@ -48,60 +49,16 @@ PG_FUNCTION_INFO_V1(permission_before);
 PG_FUNCTION_INFO_V1(permission_events);
 PG_FUNCTION_INFO_V1(has_permission);
 
-#define PERMISSION_NAME_MAXLEN 100
-
-/* A segment starts with a lower-case letter or a digit. */
-static bool
-IsSegmentStart(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-/* NULL if name follows the grammar, else a sentence saying why not. */
-static const char *
-PermissionNameProblem(const char *s, int len)
-{
-	int			segments = 1;
-
-	if (len == 0)
-		return "It is empty.";
-	if (len > PERMISSION_NAME_MAXLEN)
-		return "It is longer than 100 bytes.";
-	for (int i = 0; i < len; i++)
-	{
-		char		c = s[i];
-		bool		start = (i == 0 || s[i - 1] == ':');
-
-		if (c == ':')
-		{
-			if (start)
-				return i == 0 ? "It starts with \":\"." : "It has an empty segment (\"::\").";
-			segments++;
-		}
-		else if (c >= 'A' && c <= 'Z')
-			return "It has upper-case letters; permission names are lower case.";
-		else if (start && !IsSegmentStart(c))
-			return "A segment starts with a character other than a letter or digit.";
-		else if (!IsSegmentStart(c) && c != '_' && c != '-')
-			return "It has a character other than a-z, 0-9, \"_\", \"-\" and \":\".";
-	}
-	if (s[len - 1] == ':')
-		return "It ends with \":\".";
-	if (segments < 2)
-		return "It has no \":\" between action and resource.";
-	return NULL;
-}
-
 void
 IdmCheckPermissionName(const char *name, int len, const char *field)
 {
-	const char *why = PermissionNameProblem(name, len);
+	const char *why = IdmPermissionNameProblem(name, len);
 
 	if (why)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid permission %s: \"%s\"", field,
-						len > PERMISSION_NAME_MAXLEN ? "(too long to show)" : pnstrdup(name, len)),
+						len > IDM_PERMISSION_NAME_MAXLEN ? "(too long to show)" : pnstrdup(name, len)),
 				 errdetail("%s", why),
 				 errhint("A permission name is action:resource in lower-case letters, digits, \"_\" and \"-\", such as \"read:documents\".")));
 }

@@ -26,6 +26,7 @@
 #include "utils/snapmgr.h"
 
 #include "memberships.h"
+#include "names_core.h"
 #include "payload.h"
 #include "rbac.h"
 #include "triggers.h"
@@ -36,8 +37,6 @@ PG_FUNCTION_INFO_V1(role_before);
 PG_FUNCTION_INFO_V1(role_events);
 PG_FUNCTION_INFO_V1(membership_role_before);
 PG_FUNCTION_INFO_V1(membership_role_events);
-
-#define ROLE_NAME_MAXLEN 64
 
 void
 IdmRbacLock(const char *environment_id)
@@ -95,28 +94,14 @@ void
 IdmCheckRoleName(const char *name, const char *field)
 {
 	size_t		len = strlen(name);
-	const char *why = NULL;
+	char		reason[IDM_NAME_REASON_LEN];
+	const char *why = IdmRoleNameProblem(name, len, reason, sizeof(reason));
 
-	if (len == 0)
-		why = "It is empty.";
-	else if (len > ROLE_NAME_MAXLEN)
-		why = "It is longer than 64 characters.";
-	else
-		for (const char *p = name; *p; p++)
-			if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-				  (*p >= '0' && *p <= '9') || *p == '_'))
-			{
-				why = psprintf("It contains \"%c\", which is not a letter, digit or underscore.",
-							   *p);
-				if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f)
-					why = "It contains a character that is not an ASCII letter, digit or underscore.";
-				break;
-			}
 	if (why)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid role %s: \"%s\"", field,
-						len > ROLE_NAME_MAXLEN ? "(too long to show)" : name),
+						len > IDM_ROLE_NAME_MAXLEN ? "(too long to show)" : name),
 				 errdetail("%s", why),
 				 errhint("A role name is 1 to 64 ASCII letters, digits and underscores, such as \"content_editor\".")));
 }

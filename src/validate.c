@@ -7,19 +7,17 @@
  */
 #include "postgres.h"
 
-#include <ctype.h>
-
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
+#include "names_core.h"
+
 PG_FUNCTION_INFO_V1(check_metadata);
 PG_FUNCTION_INFO_V1(check_external_id);
 PG_FUNCTION_INFO_V1(check_org_settings);
 PG_FUNCTION_INFO_V1(check_length);
-
-#define EXTERNAL_ID_MAXLEN 255
 
 static const char *
 ValueTypeName(enum jbvType t)
@@ -89,28 +87,14 @@ check_external_id(PG_FUNCTION_ARGS)
 {
 	text	   *t = PG_GETARG_TEXT_PP(0);
 	char	   *field = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	const unsigned char *s = (const unsigned char *) VARDATA_ANY(t);
 	int			len = VARSIZE_ANY_EXHDR(t);
-	const char *why = NULL;
+	const char *why = IdmExternalIdProblem(VARDATA_ANY(t), len);
 
-	if (len == 0)
-		why = "It is empty.";
-	else if (len > EXTERNAL_ID_MAXLEN)
-		why = "It is longer than 255 bytes.";
-	else if (isspace(s[0]) || isspace(s[len - 1]))
-		why = "It starts or ends with white space.";
-	else
-		for (int i = 0; i < len; i++)
-			if (s[i] < 0x20 || s[i] == 0x7f)
-			{
-				why = "It contains a control character.";
-				break;
-			}
 	if (why)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid %s: \"%s\"", field,
-						len > EXTERNAL_ID_MAXLEN ? "(too long to show)" : text_to_cstring(t)),
+						len > IDM_EXTERNAL_ID_MAXLEN ? "(too long to show)" : text_to_cstring(t)),
 				 errdetail("%s", why),
 				 errhint("Use NULL for no external id.")));
 	PG_RETURN_BOOL(true);

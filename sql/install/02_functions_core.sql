@@ -66,6 +66,30 @@ END $$;
 COMMENT ON FUNCTION idm.current_environment(text) IS
     'the given environment id, else the setting idm.environment_id; raises if neither';
 
+-- The environment a SECURITY DEFINER function may act in.  Such a function
+-- runs as the extension's owner, whom row-level security does not bind, so
+-- it binds itself: an environment passed explicitly must be the one the
+-- setting idm.environment_id names, unless the session's user could see
+-- every environment anyway (a superuser or a BYPASSRLS role).
+CREATE FUNCTION idm.definer_environment(explicit text DEFAULT NULL) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    env text := idm.current_environment(explicit);
+    setting text := nullif(current_setting('idm.environment_id', true), '');
+BEGIN
+    IF env IS DISTINCT FROM setting AND NOT EXISTS (
+            SELECT FROM pg_catalog.pg_roles r
+            WHERE r.rolname = session_user AND (r.rolsuper OR r.rolbypassrls)) THEN
+        RAISE EXCEPTION 'environment "%" is not the environment of this session', env
+            USING ERRCODE = '42501',
+                  DETAIL = format('The setting idm.environment_id is %s.', coalesce('"' || setting || '"', 'unset')),
+                  HINT = 'SET LOCAL idm.environment_id to the environment first.';
+    END IF;
+    RETURN env;
+END $$;
+COMMENT ON FUNCTION idm.definer_environment(text) IS
+    'for SECURITY DEFINER functions: idm.current_environment(explicit), refusing (42501) one other than the setting unless the session user bypasses row-level security';
+
 CREATE FUNCTION idm.check_email(value text, field text DEFAULT 'email') RETURNS boolean
     AS 'MODULE_PATHNAME', 'check_email' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION idm.check_email(text, text) IS

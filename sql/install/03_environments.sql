@@ -29,6 +29,31 @@ CREATE TABLE idm.environments (
 );
 COMMENT ON TABLE idm.environments IS 'tenants (Scalekit environments) and their webhook signing secrets';
 
+-- A NOT NULL violation reports the failing row, secrets included, to the
+-- client and the server log; this BEFORE trigger (it fires before the
+-- constraints are checked) refuses a NULL by column name instead.
+CREATE FUNCTION idm.environment_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    col text;
+BEGIN
+    col := CASE WHEN NEW.id IS NULL THEN 'id'
+                WHEN NEW.name IS NULL THEN 'name'
+                WHEN NEW.webhook_secret IS NULL THEN 'webhook_secret'
+                WHEN NEW.events_enabled IS NULL THEN 'events_enabled'
+                WHEN NEW.disabled_event_types IS NULL THEN 'disabled_event_types'
+                WHEN NEW.support_hash_secret IS NULL THEN 'support_hash_secret' END;
+    IF col IS NOT NULL THEN
+        RAISE EXCEPTION 'null value in column "%" of relation "environments" violates not-null constraint', col
+            USING ERRCODE = '23502', COLUMN = col, TABLE = 'environments', SCHEMA = 'idm';
+    END IF;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION idm.environment_guard() IS
+    'BEFORE trigger: refuses a NULL column of an environment by name, never showing the row (it holds secrets)';
+CREATE TRIGGER environments_guard BEFORE INSERT OR UPDATE ON idm.environments
+    FOR EACH ROW EXECUTE FUNCTION idm.environment_guard();
+
 CREATE TRIGGER environments_stamp_times BEFORE INSERT OR UPDATE ON idm.environments
     FOR EACH ROW EXECUTE FUNCTION idm.stamp_times('create_time', 'update_time');
 

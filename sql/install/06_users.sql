@@ -301,15 +301,18 @@ CREATE FUNCTION idm.support_hash_of(secret bytea, email text) RETURNS text
 COMMENT ON FUNCTION idm.support_hash_of(bytea, text) IS
     'hex HMAC-SHA256 of lower(email) keyed with secret (at least 32 bytes)';
 
+-- SECURITY DEFINER: the app computes support hashes but must not read the
+-- secret (only privileged roles read idm.environments.support_hash_secret);
+-- idm.definer_environment keeps it to the session's environment.
 CREATE FUNCTION idm.support_hash(user_id text, environment_id text DEFAULT NULL)
 RETURNS text
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, idm, pg_temp AS $$
 DECLARE
     hash text;
 BEGIN
     SELECT idm.support_hash_of(e.support_hash_secret, u.email) INTO hash
     FROM idm.users u JOIN idm.environments e ON e.id = u.environment_id
-    WHERE u.environment_id = idm.current_environment(support_hash.environment_id)
+    WHERE u.environment_id = idm.definer_environment(support_hash.environment_id)
       AND u.id = support_hash.user_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'user "%" does not exist', support_hash.user_id
@@ -318,5 +321,6 @@ BEGIN
     END IF;
     RETURN hash;
 END $$;
+REVOKE ALL ON FUNCTION idm.support_hash(text, text) FROM PUBLIC;
 COMMENT ON FUNCTION idm.support_hash(text, text) IS
     'the support hash of a user: hex HMAC-SHA256 of its lower-cased email with the environment''s support_hash_secret';

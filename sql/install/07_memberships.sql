@@ -193,6 +193,20 @@ COMMENT ON FUNCTION idm.delete_membership(text, text, text) IS
 
 -- Invitations
 
+-- The lifetime of an invitation: positive, else 22023 naming it.
+CREATE FUNCTION idm.check_expires_in(expires_in interval) RETURNS interval
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF expires_in IS NULL OR expires_in <= '0'::interval THEN
+        RAISE EXCEPTION 'expires_in must be a positive interval, not %', coalesce(expires_in::text, 'NULL')
+            USING ERRCODE = '22023',
+                  HINT = 'An invitation lasts for expires_in from now, e.g. ''7 days''.';
+    END IF;
+    RETURN expires_in;
+END $$;
+COMMENT ON FUNCTION idm.check_expires_in(interval) IS
+    'expires_in if it is a positive interval; raises 22023 otherwise';
+
 CREATE FUNCTION idm.invite_user(
     organization_id text,
     email text,
@@ -204,6 +218,7 @@ RETURNS idm.memberships
 LANGUAGE plpgsql AS $$
 DECLARE
     env text := idm.current_environment(invite_user.environment_id);
+    lifetime interval := idm.check_expires_in(invite_user.expires_in);
     uid text;
     m idm.memberships;
 BEGIN
@@ -227,7 +242,7 @@ BEGIN
     INSERT INTO idm.memberships AS t (environment_id, organization_id, user_id,
         membership_status, provisioning_method, inviter_email, expires_at, metadata)
     VALUES (env, invite_user.organization_id, uid, 'PENDING_INVITE', 'invitation',
-        invite_user.inviter_email, now() + invite_user.expires_in,
+        invite_user.inviter_email, now() + lifetime,
         coalesce(invite_user.metadata, '{}'))
     RETURNING t.* INTO m;
     RETURN m;
@@ -244,6 +259,7 @@ RETURNS idm.memberships
 LANGUAGE plpgsql AS $$
 DECLARE
     env text := idm.current_environment(resend_invitation.environment_id);
+    lifetime interval := idm.check_expires_in(resend_invitation.expires_in);
     m idm.memberships;
 BEGIN
     m := idm.lock_membership(resend_invitation.organization_id, resend_invitation.user_id, env);
@@ -254,7 +270,7 @@ BEGIN
         resent_count = t.resent_count + 1,
         resent_at = now(),
         expires_at = CASE WHEN t.expires_at > now() AND t.membership_status = 'PENDING_INVITE'
-                          THEN t.expires_at ELSE now() + resend_invitation.expires_in END
+                          THEN t.expires_at ELSE now() + lifetime END
     WHERE t.environment_id = env
       AND t.organization_id = resend_invitation.organization_id
       AND t.user_id = resend_invitation.user_id

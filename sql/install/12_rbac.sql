@@ -111,7 +111,8 @@ CREATE TRIGGER roles_before BEFORE INSERT OR UPDATE OR DELETE ON idm.roles
     FOR EACH ROW EXECUTE FUNCTION idm.role_before();
 
 CREATE FUNCTION idm.role_closure() RETURNS trigger
-    AS 'MODULE_PATHNAME', 'role_closure' LANGUAGE C;
+    AS 'MODULE_PATHNAME', 'role_closure' LANGUAGE C
+    SECURITY DEFINER SET search_path = pg_catalog, idm, pg_temp;
 COMMENT ON FUNCTION idm.role_closure() IS
     'AFTER ROW trigger: refuses cycles and deleting a role others extend; maintains role_ancestors and role_effective_permissions';
 CREATE TRIGGER roles_closure AFTER INSERT OR UPDATE OR DELETE ON idm.roles
@@ -146,7 +147,8 @@ COMMENT ON TABLE idm.role_permissions IS 'the permissions a role grants directly
 CREATE INDEX role_permissions_permission_idx ON idm.role_permissions (environment_id, permission_id);
 
 CREATE FUNCTION idm.role_permission_closure() RETURNS trigger
-    AS 'MODULE_PATHNAME', 'role_permission_closure' LANGUAGE C;
+    AS 'MODULE_PATHNAME', 'role_permission_closure' LANGUAGE C
+    SECURITY DEFINER SET search_path = pg_catalog, idm, pg_temp;
 COMMENT ON FUNCTION idm.role_permission_closure() IS
     'AFTER ROW trigger: adds or removes a granted permission in role_effective_permissions of the role and its dependents';
 CREATE TRIGGER role_permissions_closure AFTER INSERT OR UPDATE OR DELETE ON idm.role_permissions
@@ -155,7 +157,11 @@ CREATE TRIGGER role_permissions_closure AFTER INSERT OR UPDATE OR DELETE ON idm.
 SELECT pg_catalog.pg_extension_config_dump('idm.role_permissions', '');
 
 -- Closures: derived data, written only by the triggers above, never dumped
--- (restoring roles and role_permissions rebuilds them).
+-- (restoring roles and role_permissions rebuilds them).  The app may read
+-- them but not write them: the closure triggers are SECURITY DEFINER (their
+-- statements are keyed by the changed row's environment_id), so a role with
+-- write access to roles and role_permissions keeps the closures exact
+-- without any right to edit them directly.
 
 CREATE TABLE idm.role_ancestors (
     environment_id text NOT NULL,
@@ -181,7 +187,8 @@ CREATE INDEX role_effective_permissions_source_idx
     ON idm.role_effective_permissions (environment_id, source_role_id, permission_id);
 
 CREATE FUNCTION idm.role_closure_truncate() RETURNS trigger
-    AS 'MODULE_PATHNAME', 'role_closure_truncate' LANGUAGE C;
+    AS 'MODULE_PATHNAME', 'role_closure_truncate' LANGUAGE C
+    SECURITY DEFINER SET search_path = pg_catalog, idm, pg_temp;
 COMMENT ON FUNCTION idm.role_closure_truncate() IS
     'AFTER TRUNCATE trigger: empties the closures that TRUNCATE of roles or role_permissions invalidates';
 CREATE TRIGGER roles_closure_truncate AFTER TRUNCATE ON idm.roles
@@ -311,6 +318,11 @@ DECLARE
 BEGIN
     IF permissions IS NULL THEN
         RETURN;
+    END IF;
+    IF array_position(permissions, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'permissions of role "%" contain NULL', r.name
+            USING ERRCODE = '22004',
+                  HINT = 'List permission names, e.g. ARRAY[''read:documents''], or pass NULL to leave them unchanged.';
     END IF;
     SELECT n INTO missing FROM unnest(permissions) n
     WHERE NOT EXISTS (SELECT FROM idm.permissions p

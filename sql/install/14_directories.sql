@@ -19,6 +19,20 @@ CREATE FUNCTION idm.check_attributes(value jsonb, field text) RETURNS boolean
 COMMENT ON FUNCTION idm.check_attributes(jsonb, text) IS
     'true if value is a JSON object with non-empty keys, at most 256 kB; raises 22023 naming the field otherwise';
 
+-- A directory's setup status, as the API reports it.
+CREATE FUNCTION idm.check_directory_status(value text) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT AS $$
+BEGIN
+    IF value NOT IN ('DRAFT', 'IN_PROGRESS', 'COMPLETED') THEN
+        RAISE EXCEPTION 'invalid directory status "%"', value
+            USING ERRCODE = '22023',
+                  HINT = 'A directory''s status is DRAFT, IN_PROGRESS or COMPLETED.';
+    END IF;
+    RETURN true;
+END $$;
+COMMENT ON FUNCTION idm.check_directory_status(text) IS
+    'true if value is DRAFT, IN_PROGRESS or COMPLETED; raises 22023 naming it otherwise';
+
 CREATE TABLE idm.directories (
     environment_id     text NOT NULL,
     id                 text NOT NULL DEFAULT idm.gen_id('dir')
@@ -31,7 +45,7 @@ CREATE TABLE idm.directories (
     -- setup progress, as the API reports it ("IN_PROGRESS" in its example)
     status             text NOT NULL DEFAULT 'IN_PROGRESS'
                        CONSTRAINT directories_status_check
-                       CHECK (status IN ('DRAFT', 'IN_PROGRESS', 'COMPLETED')),
+                       CHECK (idm.check_directory_status(status)),
     -- end of the last complete sync run, set by idm.mark_directory_synced
     last_synced_at     timestamptz,
     created_at         timestamptz NOT NULL DEFAULT now(),

@@ -46,7 +46,8 @@ CREATE TABLE idm.connected_accounts (
     authorization_details  jsonb CONSTRAINT connected_accounts_plaintext_never_stored
                            CHECK (authorization_details IS NULL),
     -- version | key id | nonce | AES-256-GCM ciphertext | tag, bound to (environment_id, id)
-    credentials            bytea,
+    credentials            bytea CONSTRAINT connected_accounts_credentials_format
+                           CHECK (credentials IS NULL OR idm.credential_key_id(credentials) IS NOT NULL),
     credentials_updated_at timestamptz,
     created_at             timestamptz NOT NULL DEFAULT now(),
     updated_at             timestamptz NOT NULL DEFAULT now(),

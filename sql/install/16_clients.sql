@@ -54,6 +54,20 @@ CREATE TRIGGER clients_stamp_times BEFORE INSERT OR UPDATE ON idm.clients
 
 SELECT pg_catalog.pg_extension_config_dump('idm.clients', '');
 
+-- The stored form of a client secret: its SHA-256 digest.
+CREATE FUNCTION idm.check_secret_hash(value bytea) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT AS $$
+BEGIN
+    IF length(value) <> 32 THEN
+        RAISE EXCEPTION 'secret_hash must be a SHA-256 digest of 32 bytes, not % bytes', length(value)
+            USING ERRCODE = '22023',
+                  HINT = 'Secrets are stored hashed; add one with idm.create_client_secret().';
+    END IF;
+    RETURN true;
+END $$;
+COMMENT ON FUNCTION idm.check_secret_hash(bytea) IS
+    'true if value is 32 bytes (a SHA-256 digest); raises 22023 otherwise, without showing it';
+
 CREATE TABLE idm.client_secrets (
     environment_id  text NOT NULL,
     -- "sec_" + the digits of a fresh time-ordered id, as the API's sec_... ids
@@ -61,7 +75,7 @@ CREATE TABLE idm.client_secrets (
                     CHECK (idm.check_id(id, 'sec', 'secret id')),
     client_id       text NOT NULL,
     -- SHA-256 of the plain secret; the plain secret is never stored
-    secret_hash     bytea NOT NULL CONSTRAINT client_secrets_hash_length CHECK (length(secret_hash) = 32),
+    secret_hash     bytea NOT NULL CONSTRAINT client_secrets_hash_length CHECK (idm.check_secret_hash(secret_hash)),
     secret_suffix   text NOT NULL CHECK (idm.check_length(secret_suffix, 'secret_suffix', 4, 4)),
     -- clientsClientSecretStatus (ACTIVE or INACTIVE); text, not an enum type,
     -- since the API's own enum is incomplete (it lists INACTIVE only)
@@ -103,6 +117,11 @@ BEGIN
         RAISE EXCEPTION 'client "%" does not exist', create_client_secret.client_id
             USING ERRCODE = 'P0002',
                   HINT = 'Check the client_id and the environment (idm.environment_id).';
+    END IF;
+    IF create_client_secret.expire_time <= now() THEN
+        RAISE EXCEPTION 'expire_time of a new secret must be in the future, not %', create_client_secret.expire_time
+            USING ERRCODE = '22023',
+                  HINT = 'Pass NULL for a secret that does not expire.';
     END IF;
     plain_secret := idm.gen_client_secret();
     INSERT INTO idm.client_secrets AS s

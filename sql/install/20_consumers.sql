@@ -113,6 +113,18 @@ END $$;
 COMMENT ON FUNCTION idm.check_subscription_filter(text, text[]) IS
     'checks a subscription name and types filter (22023 naming the bad value); returns the sorted filter';
 
+-- Holds idm.maintain_events off until the end of the transaction.
+-- SECURITY DEFINER: a consumer role needs this lock but no right to write
+-- the rotation bookkeeping (LOCK ... ROW EXCLUSIVE would demand one); it
+-- can do nothing else.  Not for PUBLIC: granted with the consumer rights.
+CREATE FUNCTION idm.hold_event_rotation() RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, idm, pg_temp AS $$
+    LOCK TABLE idm.event_tables IN ROW EXCLUSIVE MODE
+$$;
+REVOKE ALL ON FUNCTION idm.hold_event_rotation() FROM PUBLIC;
+COMMENT ON FUNCTION idm.hold_event_rotation() IS
+    'locks idm.event_tables against idm.maintain_events until the transaction ends (create_subscription)';
+
 CREATE FUNCTION idm.create_subscription(
     name text,
     types text[] DEFAULT NULL,
@@ -130,7 +142,7 @@ DECLARE
 BEGIN
     -- conflicts with idm.maintain_events only: a table it truncates is
     -- either seen as needed by this subscription or emptied before start
-    LOCK TABLE idm.event_tables IN ROW EXCLUSIVE MODE;
+    PERFORM idm.hold_event_rotation();
     start := pg_current_snapshot();
     IF from_oldest THEN
         -- from every retained event, and every transaction still running

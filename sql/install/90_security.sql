@@ -54,3 +54,49 @@ END $$;
 -- Signing is for the role that sends webhooks, not for the app: only roles
 -- granted SELECT on environments.webhook_secret (or EXECUTE here) sign.
 REVOKE EXECUTE ON FUNCTION idm.webhook_request(idm.events, bigint) FROM PUBLIC;
+
+-- Privileges.  Schema idm grants nothing to PUBLIC (no USAGE): a role
+-- reaches no table and no function here until granted USAGE, as
+-- docs/app_role.sql does for the app and the webhook sender.  Functions
+-- keep PostgreSQL's default EXECUTE for PUBLIC where calling them can do
+-- no more than the caller's own table privileges and row-level security
+-- allow (plpgsql and SQL functions run as the caller; C functions write
+-- through SPI as the caller) and where CHECK constraints and defaults need
+-- them (validators, id generators).  Taken from PUBLIC:
+--   - trigger functions (they fire whatever EXECUTE says; called directly
+--     they only fail);
+--   - event-table rotation, for the operator's job: maintain_events,
+--     truncate_event_table, event_table_holder;
+--   - functions that reach past the caller's privileges, each granted on
+--     its own in docs/app_role.sql: connected_account_credentials,
+--     rotate_credentials, emit_membership_event, webhook_request,
+--     support_hash, hold_event_rotation (revoked where they are defined).
+DO $$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN
+        SELECT p.oid::regprocedure FROM pg_proc p
+        WHERE p.pronamespace = 'idm'::regnamespace
+          AND (p.prorettype = 'trigger'::regtype
+               OR p.proname IN ('maintain_events', 'truncate_event_table', 'event_table_holder'))
+    LOOP
+        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
+    END LOOP;
+END $$;
+
+-- Every SECURITY DEFINER function pins its search_path (pg_temp last, so a
+-- caller's temporary table cannot stand in for one of ours).  Enforced here,
+-- so a new one without it fails the install.
+DO $$
+DECLARE
+    bad text;
+BEGIN
+    SELECT string_agg(p.oid::regprocedure::text, ', ') INTO bad
+    FROM pg_proc p
+    WHERE p.pronamespace = 'idm'::regnamespace AND p.prosecdef
+      AND NOT coalesce('search_path=pg_catalog, idm, pg_temp' = ANY (p.proconfig), false);
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'SECURITY DEFINER functions without SET search_path = pg_catalog, idm, pg_temp: %', bad;
+    END IF;
+END $$;

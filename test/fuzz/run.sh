@@ -18,6 +18,13 @@ declare -A SOURCES=(
     [fuzz_email]="src/email_core.c src/domain_core.c"
     [fuzz_domain]="src/domain_core.c"
     [fuzz_ids]="src/ids_core.c"
+    [fuzz_authdetails]="src/authdetails.c"
+    [fuzz_names]="src/names_core.c"
+    [fuzz_crypto]="src/crypto_core.c"
+)
+# harness -> extra link flags (PostgreSQL's src/common for base64)
+declare -A LIBS=(
+    [fuzz_crypto]="-L$(pg_config --pkglibdir) -lpgcommon -lpgport"
 )
 [ -f "$ROOT/test/fuzz/sources.sh" ] && . "$ROOT/test/fuzz/sources.sh"
 
@@ -29,7 +36,7 @@ for h in "${harnesses[@]}"; do
     srcs=()
     for s in ${SOURCES[$h]:-}; do srcs+=("$ROOT/$s"); done
     $CC $CFLAGS $(pkg-config --cflags json-c) "$ROOT/test/fuzz/$h.c" "${srcs[@]}" \
-        $(pkg-config --libs json-c) -o "$OUT/$h"
+        $(pkg-config --libs json-c) ${LIBS[$h]:-} -o "$OUT/$h"
     corpus=$OUT/corpus_$h
     mkdir -p "$corpus"
     [ -d "$ROOT/test/fuzz/seeds/$h" ] && cp -n "$ROOT/test/fuzz/seeds/$h"/* "$corpus"/ 2>/dev/null || true

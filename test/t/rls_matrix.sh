@@ -9,10 +9,15 @@ set -euo pipefail
 PSQL=("$PGBIN/psql" -X -v ON_ERROR_STOP=1 -qAt)
 
 "${PSQL[@]}" -f "$ROOT/scripts/demo.sql" >/dev/null
-grep -v 'CREATE EXTENSION' "$ROOT/scripts/demo.sql" | sed 's/env_demo/env_other/g' |
-    "${PSQL[@]}" -f - >/dev/null
 "${PSQL[@]}" -v app=rls_app -v sender=rls_sender -f "$ROOT/docs/app_role.sql" >/dev/null
 "${PSQL[@]}" -c "CREATE ROLE rls_login LOGIN IN ROLE rls_app"
+# The second environment is made by the app role itself: the whole demo
+# scenario (every resource, action and the consumer loop) must run with the
+# grants of docs/app_role.sql, as a role that RLS binds.
+"${PSQL[@]}" -c "INSERT INTO idm.environments (id, name) VALUES ('env_other', 'other')"
+grep -v 'CREATE EXTENSION\|INSERT INTO idm.environments' "$ROOT/scripts/demo.sql" |
+    sed 's/env_demo/env_other/g' | "$PGBIN/psql" -X -v ON_ERROR_STOP=1 -q -U rls_login -f - >/dev/null ||
+    { echo "FAIL the app role could not run scripts/demo.sql"; exit 1; }
 set +e                          # from here on, every check reports and counts
 
 tables=$("${PSQL[@]}" -c "SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'idm'::regnamespace
@@ -46,8 +51,9 @@ for t in $tables; do
     [ "$res" = "$own 0" ] || { echo "FAIL $t: env A sees '$res', expected '$own 0'"; fail=1; }
     res=$("${APP[@]}" -c "SELECT count(*) FROM (SELECT $cols FROM idm.$t) s" 2>&1)
     [ "$res" = 0 ] || { echo "FAIL $t: unset setting sees $res rows"; fail=1; }
-    if [ "$t" = environments ] || [ "$t" = events ]; then
-        # read-only for the app: writes are refused by privileges
+    if [ "$("${PSQL[@]}" -c "SELECT has_table_privilege('rls_app', 'idm.$t', 'DELETE')")" = f ]; then
+        # read-only for the app (environments, events, the role closures):
+        # writes are refused by privileges
         res=$("${APP[@]}" -c "SET idm.environment_id = 'env_demo'; DELETE FROM idm.$t" 2>&1)
         case $res in *"permission denied"*) ;; *) echo "FAIL $t: app could delete: $res"; fail=1 ;; esac
         echo "ok $t ($own / $other rows, read-only)"
@@ -98,5 +104,31 @@ case $res in *"permission denied"*) ;; *) echo "FAIL app could sign: $res"; fail
 res=$("$PGBIN/psql" -X -qAt -U rls_sender_login -c "SET idm.environment_id = 'env_demo';
     SELECT count(*) FROM (SELECT idm.webhook_request(e) FROM idm.events e) s" 2>&1)
 [ "$res" -gt 0 ] 2>/dev/null || { echo "FAIL sender could not sign: $res"; fail=1; }
+
+# the sender runs the consumer loop as a non-superuser: subscribe, open a
+# batch, read it, sign every event, finish it; then nothing is pending
+res=$("$PGBIN/psql" -X -qAt -v ON_ERROR_STOP=1 -U rls_sender_login <<'SQL' 2>&1
+SET idm.environment_id = 'env_demo';
+SELECT name = 'rls_sender_loop' FROM idm.create_subscription('rls_sender_loop', from_oldest => true);
+SELECT idm.next_batch('rls_sender_loop') IS NOT NULL;
+SELECT count((w).webhook_signature) > 0
+FROM (SELECT idm.webhook_request(e) AS w FROM idm.batch_events('rls_sender_loop') e) s;
+SELECT idm.finish_batch('rls_sender_loop') IS NOT NULL;
+SELECT idm.next_batch('rls_sender_loop') IS NULL;
+SELECT pending_events FROM idm.list_subscriptions() WHERE name = 'rls_sender_loop';
+SELECT idm.drop_subscription('rls_sender_loop');
+SQL
+)
+[ "$(echo $res)" = "t t t t t 0" ] || { echo "FAIL sender consumer loop: $res"; fail=1; }
+# ... and only in its own environment
+res=$("$PGBIN/psql" -X -qAt -U rls_sender_login -c "SET idm.environment_id = 'env_demo';
+    SELECT idm.next_batch('dispatcher', 'env_other')" 2>&1)
+case $res in *"does not exist"*) ;; *) echo "FAIL sender reached env_other's subscription: $res"; fail=1 ;; esac
+# the app reads no signing secret and writes no rotation bookkeeping
+for sql in "SELECT support_hash_secret FROM idm.environments" "SELECT * FROM idm.event_tables" \
+           "SELECT idm.maintain_events()" "SELECT idm.connected_account_credentials('ca_1')"; do
+    res=$("${APP[@]}" -c "SET idm.environment_id = 'env_demo'; $sql" 2>&1)
+    case $res in *"permission denied"*) ;; *) echo "FAIL app ran: $sql: $res"; fail=1 ;; esac
+done
 [ $fail -eq 0 ] && echo "RLS matrix holds for: $(echo $tables)"
 exit $fail
