@@ -424,8 +424,10 @@ membership_events(PG_FUNCTION_ARGS)
 	if (type == NULL)
 		return PointerGetDatum(NULL);
 	env = IdmColumnText(desc, row, "environment_id");
-	IdmEmitEvent(type, env, IdmColumnText(desc, row, "organization_id"),
-				 MembershipData(env, desc, row));
+	/* ask first: a switched-off event costs no payload (two index lookups) */
+	if (IdmEventEnabled(type, env))
+		IdmEmitEvent(type, env, IdmColumnText(desc, row, "organization_id"),
+					 MembershipData(env, desc, row));
 	return PointerGetDatum(NULL);
 }
 
