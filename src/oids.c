@@ -25,7 +25,7 @@
 
 #include "oids.h"
 
-#define KEY_LEN (NAMEDATALEN * 2 + 2)
+#define KEY_LEN (NAMEDATALEN * 2 + 4)	/* kind, two ":", two names, NUL */
 
 typedef struct OidEntry
 {
@@ -127,50 +127,67 @@ IdmNamespace(void)
 	return get_namespace_oid("idm", false);
 }
 
+typedef Oid (*OidLookup) (const char *a, const char *b);
+
+/* The oid of kind:a[:b], from the cache or else from lookup (then cached). */
+static Oid
+CachedOid(char kind, const char *a, const char *b, OidLookup lookup)
+{
+	char		key[KEY_LEN];
+	Oid			oid = Cached(kind, a, b, key);
+
+	if (OidIsValid(oid))
+		return oid;
+	oid = lookup(a, b);
+	Remember(key, oid);
+	return oid;
+}
+
+static Oid
+LookupRelid(const char *relname, const char *unused)
+{
+	Oid			relid = get_relname_relid(relname, IdmNamespace());
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "pg_idm: relation idm.%s does not exist", relname);
+	return relid;
+}
+
+static Oid
+LookupType(const char *typname, const char *unused)
+{
+	Oid			typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum(typname),
+										ObjectIdGetDatum(IdmNamespace()));
+
+	if (!OidIsValid(typid))
+		elog(ERROR, "type idm.%s does not exist", typname);
+	return typid;
+}
+
+/* enum_in raises the usual error for a label the type lacks */
+static Oid
+LookupEnum(const char *typname, const char *label)
+{
+	return DatumGetObjectId(DirectFunctionCall2(enum_in, CStringGetDatum(label),
+												ObjectIdGetDatum(IdmTypeOid(typname))));
+}
+
 Oid
 IdmRelid(const char *relname)
 {
-	char		key[KEY_LEN];
-	Oid			relid = Cached('r', relname, NULL, key);
-
-	if (OidIsValid(relid))
-		return relid;
-	relid = get_relname_relid(relname, IdmNamespace());
-	if (!OidIsValid(relid))
-		elog(ERROR, "pg_idm: relation idm.%s does not exist", relname);
-	Remember(key, relid);
-	return relid;
+	return CachedOid('r', relname, NULL, LookupRelid);
 }
 
 Oid
 IdmTypeOid(const char *typname)
 {
-	char		key[KEY_LEN];
-	Oid			typid = Cached('t', typname, NULL, key);
-
-	if (OidIsValid(typid))
-		return typid;
-	typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
-							CStringGetDatum(typname), ObjectIdGetDatum(IdmNamespace()));
-	if (!OidIsValid(typid))
-		elog(ERROR, "type idm.%s does not exist", typname);
-	Remember(key, typid);
-	return typid;
+	return CachedOid('t', typname, NULL, LookupType);
 }
 
 Oid
 IdmEnumOid(const char *typname, const char *label)
 {
-	char		key[KEY_LEN];
-	Oid			oid = Cached('e', typname, label, key);
-
-	if (OidIsValid(oid))
-		return oid;
-	/* enum_in raises the usual error for a label the type lacks */
-	oid = DatumGetObjectId(DirectFunctionCall2(enum_in, CStringGetDatum(label),
-											   ObjectIdGetDatum(IdmTypeOid(typname))));
-	Remember(key, oid);
-	return oid;
+	return CachedOid('e', typname, label, LookupEnum);
 }
 
 uint64
