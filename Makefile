@@ -26,9 +26,11 @@ JSONC_LIBS   := $(shell pkg-config --libs json-c)
 CRYPTO_CFLAGS := $(shell pkg-config --cflags libcrypto)
 CRYPTO_LIBS  := $(shell pkg-config --libs libcrypto)
 PG_CPPFLAGS  = $(JSONC_CFLAGS) $(CRYPTO_CFLAGS) -Isrc
-PG_CFLAGS    = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+# -MMD -MP: objects depend on the headers they include (a changed struct in a
+# header must rebuild every file using it)
+PG_CFLAGS    = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -MMD -MP
 SHLIB_LINK   = $(JSONC_LIBS) $(CRYPTO_LIBS)
-EXTRA_CLEAN  = $(DATA_built) tmp_check tmp_check_iso output_iso results regression.diffs regression.out
+EXTRA_CLEAN  = $(DATA_built) src/*.d tmp_check tmp_check_iso output_iso results regression.diffs regression.out
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -38,3 +40,5 @@ $(DATA_built): $(INSTALL_SOURCES) pg_idm.control
 	( echo '-- generated from sql/install/*.sql by the Makefile; edit those files'; \
 	  printf '%s\n' '\echo Use "CREATE EXTENSION pg_idm" to load this file. \quit'; \
 	  for f in $(INSTALL_SOURCES); do echo; echo "-- $$f"; cat $$f; done ) > $@
+
+-include $(wildcard src/*.d)

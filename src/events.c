@@ -31,6 +31,7 @@
 #include "utils/lsyscache.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
@@ -38,6 +39,7 @@
 
 #include "events.h"
 #include "ids.h"
+#include "oids.h"
 #include "util.h"
 
 /* The 36 webhooks of the spec plus connected_account.status_updated. */
@@ -99,11 +101,32 @@ IdmEventTypeLookup(const char *type)
 	return NULL;				/* keep compiler quiet */
 }
 
-static Datum
-EnumValue(const char *typname, const char *label)
+/* Enum oids of each catalogue entry's type and object, looked up once */
+static Oid	type_oids[lengthof(catalogue)];
+static Oid	object_oids[lengthof(catalogue)];
+static uint64 catalogue_generation = 0;
+
+/* The event_type and event_object enum values of a catalogue entry. */
+static void
+CatalogueEnums(const IdmEventType *et, Datum *type, Datum *object)
 {
-	return DirectFunctionCall2(enum_in, CStringGetDatum(label),
-							   ObjectIdGetDatum(IdmTypeOid(typname)));
+	int			i = et - catalogue;
+	uint64		generation = IdmTypesGeneration();
+
+	if (generation != catalogue_generation)
+	{
+		/* set first: a change seen during the lookups below forces another */
+		catalogue_generation = generation;
+		memset(type_oids, 0, sizeof(type_oids));
+		memset(object_oids, 0, sizeof(object_oids));
+	}
+	if (!OidIsValid(type_oids[i]) || !OidIsValid(object_oids[i]))
+	{
+		type_oids[i] = IdmEnumOid("event_type", et->type);
+		object_oids[i] = IdmEnumOid("event_object", et->object);
+	}
+	*type = ObjectIdGetDatum(type_oids[i]);
+	*object = ObjectIdGetDatum(object_oids[i]);
 }
 
 /* Refuses table shapes this writer cannot maintain. */
@@ -126,22 +149,47 @@ CheckEventsRelation(Relation rel)
 				 event_columns[i]);
 }
 
-/* Inserts the tuple into every index of the table, as CatalogIndexInsert does. */
+/*
+ * What the writer knows about the child table it writes to: its indexes
+ * with their IndexInfo, built once rather than per event, and that the
+ * table passed CheckEventsRelation.  Forgotten on a relcache invalidation
+ * of the table, which CREATE / DROP INDEX, CREATE TRIGGER, ALTER TABLE
+ * and DROP all send.
+ */
+#define EV_MAX_INDEXES 8
+static struct
+{
+	Oid			relid;			/* InvalidOid: nothing known */
+	int			nindexes;
+	Oid			indexoids[EV_MAX_INDEXES];
+	IndexInfo  *info[EV_MAX_INDEXES];
+	MemoryContext cxt;
+}			target;
+
+/* Fills target for rel, which CheckEventsRelation accepted. */
 static void
-InsertIndexEntries(Relation rel, HeapTuple tuple)
+LoadTarget(Relation rel)
 {
 	List	   *indexoids = RelationGetIndexList(rel);
-	TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(rel),
-													&TTSOpsHeapTuple);
+	MemoryContext old;
 	ListCell   *lc;
 
-	ExecStoreHeapTuple(tuple, slot, false);
+	if (list_length(indexoids) > EV_MAX_INDEXES)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("a table of idm.events has more than %d indexes", EV_MAX_INDEXES),
+				 errhint("Drop the indexes you added to \"%s\".", RelationGetRelationName(rel))));
+	target.relid = InvalidOid;
+	if (target.cxt == NULL)
+		target.cxt = AllocSetContextCreate(CacheMemoryContext, "pg_idm events target",
+										   ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(target.cxt);
+	old = MemoryContextSwitchTo(target.cxt);
+	target.nindexes = 0;
 	foreach(lc, indexoids)
 	{
 		Relation	idx = index_open(lfirst_oid(lc), RowExclusiveLock);
 		IndexInfo  *info = BuildIndexInfo(idx);
-		Datum		values[INDEX_MAX_KEYS];
-		bool		isnull[INDEX_MAX_KEYS];
 
 		if (info->ii_Expressions != NIL || info->ii_Predicate != NIL)
 			ereport(ERROR,
@@ -149,25 +197,42 @@ InsertIndexEntries(Relation rel, HeapTuple tuple)
 					 errmsg("index \"%s\" on idm.events has expressions or a predicate",
 							RelationGetRelationName(idx)),
 					 errhint("Index plain columns of idm.events only.")));
-		FormIndexDatum(info, slot, NULL, values, isnull);
-		index_insert(idx, values, isnull, &tuple->t_self, rel,
+		target.indexoids[target.nindexes] = lfirst_oid(lc);
+		target.info[target.nindexes++] = info;
+		index_close(idx, NoLock);
+	}
+	MemoryContextSwitchTo(old);
+	list_free(indexoids);
+	target.relid = RelationGetRelid(rel);
+}
+
+/*
+ * Inserts the row into every index of the table, as CatalogIndexInsert
+ * does; the keys are the row's own values (the indexes have plain columns
+ * only), as the executor too takes them before the row is toasted.
+ */
+static void
+InsertIndexEntries(Relation rel, HeapTuple tuple, Datum *values, bool *nulls)
+{
+	for (int i = 0; i < target.nindexes; i++)
+	{
+		Relation	idx = index_open(target.indexoids[i], RowExclusiveLock);
+		IndexInfo  *info = target.info[i];
+		Datum		keys[INDEX_MAX_KEYS];
+		bool		isnull[INDEX_MAX_KEYS];
+
+		for (int k = 0; k < info->ii_NumIndexAttrs; k++)
+		{
+			AttrNumber	attno = info->ii_IndexAttrNumbers[k];
+
+			keys[k] = values[attno - 1];
+			isnull[k] = nulls[attno - 1];
+		}
+		index_insert(idx, keys, isnull, &tuple->t_self, rel,
 					 idx->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
 					 false, info);
 		index_close(idx, RowExclusiveLock);
 	}
-	ExecDropSingleTupleTableSlot(slot);
-	list_free(indexoids);
-}
-
-/* Oid of a table in schema idm; a missing one is a broken install. */
-static Oid
-IdmRelid(const char *relname)
-{
-	Oid			relid = get_relname_relid(relname, get_namespace_oid("idm", false));
-
-	if (!OidIsValid(relid))
-		elog(ERROR, "pg_idm: table idm.%s does not exist", relname);
-	return relid;
 }
 
 /* Reads idm.event_tables with a fresh snapshot: the name of the current child. */
@@ -209,6 +274,8 @@ ForgetEventsChild(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == cached_relid)
 		cached_relid = InvalidOid;
+	if (relid == InvalidOid || relid == target.relid)
+		target.relid = InvalidOid;
 }
 
 /*
@@ -289,8 +356,7 @@ IdmEmitEvent(const char *type, const char *environment_id,
 		return;
 	IdmNewId("evt", id);
 	values[EV_ID] = CStringGetTextDatum(id);
-	values[EV_TYPE] = EnumValue("event_type", et->type);
-	values[EV_OBJECT] = EnumValue("event_object", et->object);
+	CatalogueEnums(et, &values[EV_TYPE], &values[EV_OBJECT]);
 	values[EV_OCCURRED_AT] = TimestampTzGetDatum(GetCurrentTimestamp());
 	values[EV_ENVIRONMENT_ID] = CStringGetTextDatum(environment_id);
 	nulls[EV_ORGANIZATION_ID] = !(et->has_org && organization_id);
@@ -303,10 +369,14 @@ IdmEmitEvent(const char *type, const char *environment_id,
 	values[EV_XID] = FullTransactionIdGetDatum(fxid);
 
 	rel = table_open(CurrentEventsChild(fxid), RowExclusiveLock);
-	CheckEventsRelation(rel);
+	if (target.relid != RelationGetRelid(rel))
+	{
+		CheckEventsRelation(rel);
+		LoadTarget(rel);
+	}
 	tuple = heap_form_tuple(RelationGetDescr(rel), values, nulls);
 	simple_heap_insert(rel, tuple);
-	InsertIndexEntries(rel, tuple);
+	InsertIndexEntries(rel, tuple, values, nulls);
 	heap_freetuple(tuple);
 	table_close(rel, NoLock);
 	NotifyConsumers(fxid, environment_id);

@@ -66,8 +66,11 @@ void
 IdmNewId(const char *prefix, char *buf)
 {
 	unsigned __int128 v;
+	uint64		low;
+	uint64		high;
 	char		digits[24];
 	int			i = 23;
+	size_t		len;
 
 	if (!KnownPrefix(prefix))
 		ereport(ERROR,
@@ -78,13 +81,26 @@ IdmNewId(const char *prefix, char *buf)
 	v = NextIdValue();
 	/* add 10^22 as two 64-bit halves: 10^22 = 10^11 * 10^11 */
 	v += (unsigned __int128) UINT64CONST(100000000000) * UINT64CONST(100000000000);
+	/* one 128-bit division, then 64-bit ones (ids are made for every event) */
+	low = (uint64) (v % UINT64CONST(10000000000000000000));
+	high = (uint64) (v / UINT64CONST(10000000000000000000));
 	digits[i] = '\0';
+	while (i > 4)
+	{
+		digits[--i] = '0' + (int) (low % 10);
+		low /= 10;
+	}
 	while (i > 0)
 	{
-		digits[--i] = '0' + (int) (v % 10);
-		v /= 10;
+		digits[--i] = '0' + (int) (high % 10);
+		high /= 10;
 	}
-	snprintf(buf, IDM_ID_MAXLEN + 1, "%s_%s", prefix, digits);
+	len = strlen(prefix);
+	if (len + 1 + 23 > IDM_ID_MAXLEN)
+		elog(ERROR, "pg_idm: id prefix \"%s\" is too long", prefix);
+	memcpy(buf, prefix, len);
+	buf[len] = '_';
+	memcpy(buf + len + 1, digits, 24);
 }
 
 void

@@ -25,18 +25,9 @@
 #include "utils/typcache.h"
 
 #include "lookup.h"
+#include "oids.h"
 
 #define LOOKUP_MAX_KEYS 4
-
-static Oid
-IdmRelid(const char *name)
-{
-	Oid			relid = get_relname_relid(name, get_namespace_oid("idm", false));
-
-	if (!OidIsValid(relid))
-		elog(ERROR, "pg_idm: relation idm.%s does not exist", name);
-	return relid;
-}
 
 int
 IdmLookup(const char *table, const char *index, int nkeys,

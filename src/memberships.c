@@ -469,7 +469,9 @@ membership_events(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 	env = IdmColumnText(desc, row, "environment_id");
 	org = IdmColumnText(desc, row, "organization_id");
-	IdmEmitEvent(type, env, org, MembershipData(env, desc, row));
+	/* ask first: a switched-off event costs no payload (two index lookups) */
+	if (IdmEventEnabled(type, env))
+		IdmEmitEvent(type, env, org, MembershipData(env, desc, row));
 	/* a role change later in this statement adds no second event */
 	NoteSent(env, org, IdmColumnText(desc, row, "user_id"));
 	return PointerGetDatum(NULL);

@@ -18,6 +18,7 @@ typedef struct IdmJson
 {
 	JsonbParseState *state;
 	JsonbValue *result;
+	bool		key_pushed;		/* a key is pushed; the next value is its value */
 } IdmJson;
 
 extern void IdmJsonBegin(IdmJson *j);

@@ -156,10 +156,11 @@ permission_events(PG_FUNCTION_ARGS)
 /*
  * The fast path of has_permission: four unique-index probes with
  * systable_beginscan, no executor.  Used only when no row-level security
- * applies to the user on these tables and the user may read them; otherwise
- * the same question goes through SPI (SlowHasPermission), which enforces
- * both.  Index and column numbers are looked up per call through the caches,
- * so DROP / CREATE EXTENSION in a session needs no invalidation.
+ * applies to the user on these tables (none is enabled, or the user bypasses
+ * it) and the user may read them; otherwise the same question goes through
+ * SPI (SlowHasPermission), which enforces both.  Table and index oids come
+ * from oids.c, which forgets them when DROP / CREATE EXTENSION changes them;
+ * column numbers are looked up per call.
  */
 typedef struct Probe
 {
@@ -225,14 +226,13 @@ ProbeColumn(Probe *p, HeapTuple tuple, const char *column)
 static bool
 FastPathOids(Oid *relids, Oid *indexids)
 {
-	Oid			nsp = get_namespace_oid("idm", false);
-
 	for (int t = 0; t < T_COUNT; t++)
 	{
-		relids[t] = get_relname_relid(probe_tables[t][0], nsp);
-		indexids[t] = get_relname_relid(probe_tables[t][1], nsp);
+		relids[t] = IdmRelid(probe_tables[t][0]);
+		indexids[t] = IdmRelid(probe_tables[t][1]);
+		/* RLS_NONE_ENV: enabled on the table, but bypassed by this user */
 		if (!OidIsValid(relids[t]) || !OidIsValid(indexids[t]) ||
-			check_enable_rls(relids[t], InvalidOid, true) != RLS_NONE ||
+			check_enable_rls(relids[t], InvalidOid, true) == RLS_ENABLED ||
 			pg_class_aclcheck(relids[t], GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 			return false;
 	}
@@ -302,21 +302,25 @@ FastHasPermission(Datum env, Datum org, Datum user, Datum perm, bool *usable)
 }
 
 /*
- * The same question as one statement, planned once per backend: starting
- * from the permission and the membership (each one unique-index probe),
- * then the membership's roles and one closure probe per role.
+ * The same question as one statement, planned once per backend: the
+ * permission's id first (an InitPlan, one unique-index probe), then the
+ * membership and its roles, and one closure probe per role on (role,
+ * permission).  Written so, the generic plan cannot start from the closure
+ * and filter a role's every permission by name (200 probes for a role
+ * that inherits 200 permissions).
  */
 static const char *const has_permission_sql =
 "SELECT 1"
-" FROM idm.permissions p, idm.memberships m"
+" FROM idm.memberships m"
 " JOIN idm.membership_roles mr ON mr.environment_id = m.environment_id"
 "  AND mr.organization_id = m.organization_id AND mr.user_id = m.user_id"
 " JOIN idm.role_effective_permissions e ON e.environment_id = mr.environment_id"
 "  AND e.role_id = mr.role_id"
-" WHERE p.environment_id = $1 AND p.name = $4"
-"  AND m.environment_id = $1 AND m.organization_id = $2 AND m.user_id = $3"
+" WHERE m.environment_id = $1 AND m.organization_id = $2 AND m.user_id = $3"
 "  AND m.membership_status = 'ACTIVE'"
-"  AND mr.environment_id = $1 AND e.environment_id = $1 AND e.permission_id = p.id"
+"  AND mr.environment_id = $1 AND e.environment_id = $1"
+"  AND e.permission_id = (SELECT p.id FROM idm.permissions p"
+"                         WHERE p.environment_id = $1 AND p.name = $4)"
 " LIMIT 1";
 
 static SPIPlanPtr has_permission_plan = NULL;

@@ -14,12 +14,28 @@
 
 #include "util.h"
 
-/* Formats a timestamptz as RFC 3339 in UTC with microseconds. */
+/* Writes value as n decimal digits, zero-padded, at buf. */
+static char *
+Digits(char *buf, int value, int n)
+{
+	for (int i = n - 1; i >= 0; i--)
+	{
+		buf[i] = '0' + value % 10;
+		value /= 10;
+	}
+	return buf + n;
+}
+
+/*
+ * Formats a timestamptz as RFC 3339 in UTC with microseconds.  Written out
+ * by hand rather than with snprintf: every event payload has several.
+ */
 void
 IdmFormatRfc3339(TimestampTz ts, char *buf)
 {
 	struct pg_tm tm;
 	fsec_t		fsec;
+	char	   *p = buf;
 
 	if (TIMESTAMP_NOT_FINITE(ts) || timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
 		ereport(ERROR,
@@ -29,26 +45,21 @@ IdmFormatRfc3339(TimestampTz ts, char *buf)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("timestamp year %d is outside RFC 3339's range", tm.tm_year)));
-	snprintf(buf, IDM_RFC3339_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
-			 tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-			 (int) fsec);
-}
-
-/*
- * Looks up a type of schema idm.  Not cached across transactions on purpose:
- * DROP/CREATE EXTENSION changes the oids, and the syscache makes this cheap.
- */
-Oid
-IdmTypeOid(const char *typname)
-{
-	Oid			nsp = get_namespace_oid("idm", false);
-	Oid			typid;
-
-	typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
-							CStringGetDatum(typname), ObjectIdGetDatum(nsp));
-	if (!OidIsValid(typid))
-		elog(ERROR, "type idm.%s does not exist", typname);
-	return typid;
+	p = Digits(p, tm.tm_year, 4);
+	*p++ = '-';
+	p = Digits(p, tm.tm_mon, 2);
+	*p++ = '-';
+	p = Digits(p, tm.tm_mday, 2);
+	*p++ = 'T';
+	p = Digits(p, tm.tm_hour, 2);
+	*p++ = ':';
+	p = Digits(p, tm.tm_min, 2);
+	*p++ = ':';
+	p = Digits(p, tm.tm_sec, 2);
+	*p++ = '.';
+	p = Digits(p, (int) fsec, 6);
+	*p++ = 'Z';
+	*p = '\0';
 }
 
 /* Column number by name, 1-based. */
@@ -78,6 +89,8 @@ IdmColumnText(TupleDesc desc, HeapTuple tuple, const char *name)
 
 	if (isnull)
 		return NULL;
+	if (TupleDescAttr(desc, attno - 1)->atttypid == TEXTOID)
+		return TextDatumGetCString(value);	/* the common case, without fmgr */
 	getTypeOutputInfo(TupleDescAttr(desc, attno - 1)->atttypid, &typoutput, &varlena);
 	return OidOutputFunctionCall(typoutput, value);
 }

@@ -11,12 +11,11 @@
 #include "commands/trigger.h"
 #include "utils/timestamp.h"
 
+#include "oids.h"
+
 /* "2024-01-15T10:30:00.123456Z": RFC 3339, UTC, always six fraction digits */
 #define IDM_RFC3339_LEN 32
 extern void IdmFormatRfc3339(TimestampTz ts, char *buf);
-
-/* Oid of a type in schema idm, cached per backend (oids differ per database) */
-extern Oid	IdmTypeOid(const char *typname);
 
 /* Column number by name; errors if the table lacks it (a schema bug) */
 extern int	IdmColumn(TupleDesc desc, const char *name);
