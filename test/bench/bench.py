@@ -280,7 +280,7 @@ def load(args, table, db, scale, report):
 def settings():
     names = ('shared_buffers', 'synchronous_commit', 'fsync', 'wal_level', 'max_wal_size',
              'checkpoint_timeout', 'lc_collate')
-    return psql("SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name) "
+    return psql("SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) "
                 f"FROM pg_settings WHERE name IN ({', '.join(repr(n) for n in names)})")
 
 
