@@ -19,6 +19,7 @@
 #include "utils/jsonb.h"
 #include "utils/fmgroids.h"
 #include "utils/timestamp.h"
+#include "utils/typcache.h"
 
 #include "events.h"
 #include "util.h"
@@ -118,57 +119,78 @@ JsonbToJsonC(JsonbValue *container)
 	return result;
 }
 
-static void
-AddText(json_object *obj, const char *key, HeapTupleHeader row, int colno)
+/* The columns of an idm.events row, deformed once per call. */
+typedef struct EventRow
 {
-	bool		isnull;
-	Datum		d = GetAttributeByNum(row, colno + 1, &isnull);
+	Datum		values[EV_NCOLUMNS];
+	bool		nulls[EV_NCOLUMNS];
+} EventRow;
+
+/*
+ * Deforms the row in one pass (GetAttributeByNum per column would look the
+ * row type's descriptor up again for each of them).
+ */
+static void
+DeformEvent(HeapTupleHeader th, EventRow *row)
+{
+	TupleDesc	desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(th),
+											  HeapTupleHeaderGetTypMod(th));
+	HeapTupleData tuple;
+
+	if (desc->natts != EV_NCOLUMNS)
+		elog(ERROR, "pg_idm: an idm.events row has %d columns, expected %d",
+			 desc->natts, EV_NCOLUMNS);
+	tuple.t_len = HeapTupleHeaderGetDatumLength(th);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = th;
+	heap_deform_tuple(&tuple, desc, row->values, row->nulls);
+	ReleaseTupleDesc(desc);
+}
+
+static void
+AddText(json_object *obj, const char *key, const EventRow *row, int colno)
+{
 	text	   *t;
 
-	if (isnull)
+	if (row->nulls[colno])
 		return;
-	t = (text *) PG_DETOAST_DATUM_PACKED(d);
+	t = (text *) PG_DETOAST_DATUM_PACKED(row->values[colno]);
 	json_object_object_add(obj, key,
 						   json_object_new_string_len(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)));
 }
 
 /* enum_out finds the label from the value's oid alone */
 static void
-AddEnum(json_object *obj, const char *key, HeapTupleHeader row, int colno)
+AddEnum(json_object *obj, const char *key, const EventRow *row, int colno)
 {
-	bool		isnull;
-	Datum		d = GetAttributeByNum(row, colno + 1, &isnull);
-
-	if (isnull)
+	if (row->nulls[colno])
 		return;
 	json_object_object_add(obj, key,
-						   json_object_new_string(OidOutputFunctionCall(F_ENUM_OUT, d)));
+						   json_object_new_string(OidOutputFunctionCall(F_ENUM_OUT,
+																		row->values[colno])));
 }
 
 static void
-AddTime(json_object *obj, const char *key, HeapTupleHeader row, int colno)
+AddTime(json_object *obj, const char *key, const EventRow *row, int colno)
 {
-	bool		isnull;
-	Datum		d = GetAttributeByNum(row, colno + 1, &isnull);
 	char		buf[IDM_RFC3339_LEN];
 
-	if (isnull)
+	if (row->nulls[colno])
 		return;
-	IdmFormatRfc3339(DatumGetTimestampTz(d), buf);
+	IdmFormatRfc3339(DatumGetTimestampTz(row->values[colno]), buf);
 	json_object_object_add(obj, key, json_object_new_string(buf));
 }
 
 static void
-AddData(json_object *obj, HeapTupleHeader row)
+AddData(json_object *obj, const EventRow *row)
 {
-	bool		isnull;
-	Datum		d = GetAttributeByNum(row, EV_DATA + 1, &isnull);
 	Jsonb	   *jb;
 	JsonbValue	v;
 
-	if (isnull)
+	if (row->nulls[EV_DATA])
 		return;
-	jb = DatumGetJsonbP(d);
+	jb = DatumGetJsonbP(row->values[EV_DATA]);
 	v.type = jbvBinary;
 	v.val.binary.data = &jb->root;
 	v.val.binary.len = VARSIZE(jb) - VARHDRSZ;
@@ -177,19 +199,21 @@ AddData(json_object *obj, HeapTupleHeader row)
 
 /* Builds the envelope in the spec's key order. */
 static json_object *
-BuildEnvelope(HeapTupleHeader row)
+BuildEnvelope(HeapTupleHeader th)
 {
 	json_object *obj = json_object_new_object();
+	EventRow	row;
 
-	AddText(obj, "spec_version", row, EV_SPEC_VERSION);
-	AddText(obj, "id", row, EV_ID);
-	AddEnum(obj, "type", row, EV_TYPE);
-	AddEnum(obj, "object", row, EV_OBJECT);
-	AddTime(obj, "occurred_at", row, EV_OCCURRED_AT);
-	AddText(obj, "environment_id", row, EV_ENVIRONMENT_ID);
-	AddText(obj, "organization_id", row, EV_ORGANIZATION_ID);
-	AddData(obj, row);
-	AddText(obj, "display_name", row, EV_DISPLAY_NAME);
+	DeformEvent(th, &row);
+	AddText(obj, "spec_version", &row, EV_SPEC_VERSION);
+	AddText(obj, "id", &row, EV_ID);
+	AddEnum(obj, "type", &row, EV_TYPE);
+	AddEnum(obj, "object", &row, EV_OBJECT);
+	AddTime(obj, "occurred_at", &row, EV_OCCURRED_AT);
+	AddText(obj, "environment_id", &row, EV_ENVIRONMENT_ID);
+	AddText(obj, "organization_id", &row, EV_ORGANIZATION_ID);
+	AddData(obj, &row);
+	AddText(obj, "display_name", &row, EV_DISPLAY_NAME);
 	return obj;
 }
 
