@@ -527,7 +527,6 @@ memberships_delete_first(PG_FUNCTION_ARGS)
 /* Builds the event from the membership row while the lookup holds it */
 typedef struct EmitRequest
 {
-	const char *type;
 	const char *environment_id;
 	Jsonb	   *data;
 } EmitRequest;
@@ -540,32 +539,44 @@ BuildFromRow(TupleDesc desc, HeapTuple row, void *arg)
 	r->data = MembershipData(r->environment_id, desc, row);
 }
 
+/*
+ * Reads the membership (env, org, user) and lets fn build its payload;
+ * returns the payload (NULL if fn built none) and whether the row exists.
+ */
+static Jsonb *
+ReadMembership(const char *environment_id, const char *organization_id,
+				  const char *user_id, IdmRowFn fn, bool *found)
+{
+	EmitRequest r;
+	const char *keys[3] = {environment_id, organization_id, user_id};
+
+	r.environment_id = environment_id;
+	r.data = NULL;
+	*found = IdmLookup("memberships", "memberships_pkey", 3, keys, fn, &r) > 0;
+	return r.data;
+}
+
 void
 IdmEmitMembershipEvent(const char *type, const char *environment_id,
 					   const char *organization_id, const char *user_id)
 {
 	const IdmEventType *et = IdmEventTypeLookup(type);
-	EmitRequest r;
-	const char *keys[3];
+	Jsonb	   *data;
+	bool		found;
 
 	if (strcmp(et->object, "OrgMembership") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("event type \"%s\" is not a membership event", type),
 				 errhint("Membership events are user.signup, user.organization_invitation and user.organization_membership_created, _updated and _deleted.")));
-	r.type = type;
-	r.environment_id = environment_id;
-	r.data = NULL;
-	keys[0] = environment_id;
-	keys[1] = organization_id;
-	keys[2] = user_id;
-	if (IdmLookup("memberships", "memberships_pkey", 3, keys, BuildFromRow, &r) == 0)
+	data = ReadMembership(environment_id, organization_id, user_id, BuildFromRow, &found);
+	if (!found)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("membership of user \"%s\" in organization \"%s\" does not exist",
 						user_id, organization_id),
 				 errhint("Check the ids and the environment (idm.environment_id).")));
-	IdmEmitEvent(type, environment_id, organization_id, r.data);
+	IdmEmitEvent(type, environment_id, organization_id, data);
 }
 
 /* Builds the payload of a membership proper; leaves r->data NULL for an invitation. */
@@ -582,25 +593,20 @@ void
 IdmMembershipRolesChanged(const char *environment_id, const char *organization_id,
 						  const char *user_id)
 {
-	EmitRequest r;
-	const char *keys[3];
+	const char *type = "user.organization_membership_updated";
+	Jsonb	   *data;
+	bool		found;
 
 	if (SentThisStatement(environment_id, organization_id, user_id))
 		return;
 	NoteSent(environment_id, organization_id, user_id);
-
-	r.type = "user.organization_membership_updated";
-	r.environment_id = environment_id;
-	r.data = NULL;
-	keys[0] = environment_id;
-	keys[1] = organization_id;
-	keys[2] = user_id;
-	if (!IdmEventEnabled(r.type, environment_id))
+	if (!IdmEventEnabled(type, environment_id))
 		return;
 	/* gone: the roles went with a deleted membership, which sent _deleted */
-	IdmLookup("memberships", "memberships_pkey", 3, keys, BuildIfMembership, &r);
-	if (r.data != NULL)
-		IdmEmitEvent(r.type, environment_id, organization_id, r.data);
+	data = ReadMembership(environment_id, organization_id, user_id,
+						  BuildIfMembership, &found);
+	if (data != NULL)
+		IdmEmitEvent(type, environment_id, organization_id, data);
 }
 
 /* idm.emit_membership_event(type, environment_id, organization_id, user_id): internal */

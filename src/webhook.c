@@ -19,9 +19,9 @@
 #include "utils/jsonb.h"
 #include "utils/fmgroids.h"
 #include "utils/timestamp.h"
-#include "utils/typcache.h"
 
 #include "events.h"
+#include "lookup.h"
 #include "util.h"
 
 PG_FUNCTION_INFO_V1(webhook_body);
@@ -133,17 +133,12 @@ typedef struct EventRow
 static void
 DeformEvent(HeapTupleHeader th, EventRow *row)
 {
-	TupleDesc	desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(th),
-											  HeapTupleHeaderGetTypMod(th));
 	HeapTupleData tuple;
+	TupleDesc	desc = IdmCompositeRow(th, &tuple);
 
 	if (desc->natts != EV_NCOLUMNS)
 		elog(ERROR, "pg_idm: an idm.events row has %d columns, expected %d",
 			 desc->natts, EV_NCOLUMNS);
-	tuple.t_len = HeapTupleHeaderGetDatumLength(th);
-	ItemPointerSetInvalid(&tuple.t_self);
-	tuple.t_tableOid = InvalidOid;
-	tuple.t_data = th;
 	heap_deform_tuple(&tuple, desc, row->values, row->nulls);
 	ReleaseTupleDesc(desc);
 }
